@@ -1,0 +1,6 @@
+//! This package holds no library code: its programs are in `examples/`, one concept per file,
+//! and `tests/examples.rs` runs each one and checks its output against `tests/expected/`.
+//!
+//! ```text
+//! cargo run -p examples-async-std --example hello
+//! ```

@@ -1,0 +1,10 @@
+//! Runtime-agnostic code used by more than one crate of this workspace.
+//!
+//! - [`expected`]: the small pattern language of `tests/expected/<example>.stdout` files.
+//! - [`harness`]: runs every example of a crate and checks its output against those files.
+//!
+//! Nothing here depends on a runtime: the three example crates use it as a dev-dependency, so a
+//! test of tokio's examples and a test of smol's examples are the same few lines.
+
+pub mod expected;
+pub mod harness;
