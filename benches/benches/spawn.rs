@@ -10,7 +10,10 @@ use benches::{tokio_current_thread, tokio_multi_thread, tokio_spawn_many, worker
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn spawn_many(c: &mut Criterion) {
-    eprintln!("tokio-mt: {} worker threads; tokio-ct: 1 thread", worker_threads());
+    eprintln!(
+        "tokio-mt: {} worker threads; tokio-ct: 1 thread",
+        worker_threads()
+    );
     let runtimes = [
         ("tokio-mt", tokio_multi_thread()),
         ("tokio-ct", tokio_current_thread()),

@@ -175,12 +175,7 @@ fn first_difference(pattern: &str, pattern_lines: &[Line], actual: &[&str]) -> S
                 );
             }
             Some(got) if !line_matches(pieces, got) => {
-                return format!(
-                    "line {}: expected `{}`, got `{}`",
-                    i + 1,
-                    raw[i],
-                    got
-                );
+                return format!("line {}: expected `{}`, got `{}`", i + 1, raw[i], got);
             }
             Some(_) => {}
         }
@@ -249,6 +244,9 @@ mod tests {
         let err = check("a\nb", "a").unwrap_err();
         assert!(err.hint.contains("ends after 1 lines"), "{err}");
         let err = check("a", "a\nb").unwrap_err();
-        assert!(err.hint.contains("extra line(s), starting with `b`"), "{err}");
+        assert!(
+            err.hint.contains("extra line(s), starting with `b`"),
+            "{err}"
+        );
     }
 }

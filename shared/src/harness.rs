@@ -119,10 +119,11 @@ fn check_one(
     let source = fs::read_to_string(&source_path).map_err(|e| format!("cannot read it: {e}"))?;
     check_header(&source, package, name)?;
 
-    let pattern_path = crate_dir.join("tests/expected").join(format!("{name}.stdout"));
-    let pattern = fs::read_to_string(&pattern_path).map_err(|_| {
-        format!("it has no expected output: add tests/expected/{name}.stdout")
-    })?;
+    let pattern_path = crate_dir
+        .join("tests/expected")
+        .join(format!("{name}.stdout"));
+    let pattern = fs::read_to_string(&pattern_path)
+        .map_err(|_| format!("it has no expected output: add tests/expected/{name}.stdout"))?;
 
     let bin = find_binary(crate_dir, bin_dir, name)?;
     let built = fs::metadata(&bin)
@@ -304,10 +305,7 @@ mod tests {
     #[test]
     fn a_hanging_child_is_killed() {
         let started = Instant::now();
-        let result = run_with_timeout(
-            Command::new("sleep").arg("30"),
-            Duration::from_millis(200),
-        );
+        let result = run_with_timeout(Command::new("sleep").arg("30"), Duration::from_millis(200));
         let err = result.err().expect("sleep 30 must be reported as hanging");
         assert!(err.contains("still running"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
