@@ -11,6 +11,11 @@
 //! 3. requires exit status 0 and stdout matching `tests/expected/<name>.stdout`
 //!    (see [`crate::expected`] for the wildcards).
 //!
+//! A server or client cannot run alone: it needs a peer, or serves until a signal. Instead of a
+//! `.stdout` file it has `tests/expected/<name>.driven-by`, naming the integration test that starts
+//! it (with [`crate::process::ExampleProcess`]), drives it and checks it; the harness checks that
+//! the test exists and mentions the example by its quoted name.
+//!
 //! An example without an expected file, or an expected file without an example, is a failure too,
 //! so adding an example is exactly two files. All failures are collected and reported together.
 
@@ -37,13 +42,14 @@ const PARALLEL: usize = 3;
 pub fn check_examples(manifest_dir: &str, package: &str) {
     let crate_dir = Path::new(manifest_dir);
     let examples = list(&crate_dir.join("examples"), "rs");
-    let expected = list(&crate_dir.join("tests/expected"), "stdout");
     let mut failures: Vec<String> = Vec::new();
-
-    for name in expected.iter().filter(|name| !examples.contains(name)) {
-        failures.push(format!(
-            "tests/expected/{name}.stdout has no examples/{name}.rs"
-        ));
+    for ext in ["stdout", "driven-by"] {
+        let expected = list(&crate_dir.join("tests/expected"), ext);
+        for name in expected.iter().filter(|name| !examples.contains(name)) {
+            failures.push(format!(
+                "tests/expected/{name}.{ext} has no examples/{name}.rs"
+            ));
+        }
     }
 
     let bin_dir = examples_bin_dir();
@@ -65,6 +71,7 @@ pub fn check_examples(manifest_dir: &str, package: &str) {
     results.sort();
     for (name, result) in results {
         match result {
+            Ok(elapsed) if elapsed.is_zero() => eprintln!("ok   {name} (driven by its own test)"),
             Ok(elapsed) => eprintln!("ok   {name} ({} ms)", elapsed.as_millis()),
             Err(why) => failures.push(format!("example `{name}`: {why}")),
         }
@@ -100,7 +107,7 @@ fn list(dir: &Path, ext: &str) -> Vec<String> {
 /// `target/<profile>/examples`, found from this test binary's own path
 /// (`target/<profile>/deps/<test>-<hash>`), so it follows `--release`, `--target` and
 /// `CARGO_TARGET_DIR` without being told.
-fn examples_bin_dir() -> PathBuf {
+pub(crate) fn examples_bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let profile_dir = exe
         .parent()
@@ -119,11 +126,17 @@ fn check_one(
     let source = fs::read_to_string(&source_path).map_err(|e| format!("cannot read it: {e}"))?;
     check_header(&source, package, name)?;
 
-    let pattern_path = crate_dir
-        .join("tests/expected")
-        .join(format!("{name}.stdout"));
-    let pattern = fs::read_to_string(&pattern_path)
-        .map_err(|_| format!("it has no expected output: add tests/expected/{name}.stdout"))?;
+    let expected_dir = crate_dir.join("tests/expected");
+    if let Ok(driver) = fs::read_to_string(expected_dir.join(format!("{name}.driven-by"))) {
+        return check_driver(crate_dir, name, driver.trim());
+    }
+    let pattern =
+        fs::read_to_string(expected_dir.join(format!("{name}.stdout"))).map_err(|_| {
+            format!(
+                "it has no expected output: add tests/expected/{name}.stdout, or, for a server or \
+             client that a test drives, tests/expected/{name}.driven-by naming that test"
+            )
+        })?;
 
     let bin = find_binary(crate_dir, bin_dir, name)?;
     let built = fs::metadata(&bin)
@@ -155,13 +168,27 @@ fn check_one(
     Ok(run.elapsed)
 }
 
+/// A server or client is run by its own integration test (it needs a peer, or runs until a
+/// signal); its `.driven-by` file names that test, which must exist and start this example.
+fn check_driver(crate_dir: &Path, name: &str, driver: &str) -> Result<Duration, String> {
+    let source = fs::read_to_string(crate_dir.join(driver)).map_err(|_| {
+        format!("tests/expected/{name}.driven-by names `{driver}`, which does not exist")
+    })?;
+    if !source.contains(&format!("\"{name}\"")) {
+        return Err(format!(
+            "tests/expected/{name}.driven-by names `{driver}`, which never starts \"{name}\""
+        ));
+    }
+    Ok(Duration::ZERO)
+}
+
 /// This crate's build of example `name`.
 ///
 /// The same example name in several crates is the point of this workspace, and cargo copies each
 /// build to the same `target/<profile>/examples/<name>` (it warns: cargo#6313), so that path may hold
 /// another crate's twin. Each build also keeps its own `<name>-<hash>` file with a `<name>-<hash>.d`
 /// beside it that lists the source it was built from; that tells the twins apart.
-fn find_binary(crate_dir: &Path, bin_dir: &Path, name: &str) -> Result<PathBuf, String> {
+pub(crate) fn find_binary(crate_dir: &Path, bin_dir: &Path, name: &str) -> Result<PathBuf, String> {
     let crate_name = crate_dir
         .file_name()
         .and_then(|n| n.to_str())

@@ -2,9 +2,11 @@
 //!
 //! - [`expected`]: the small pattern language of `tests/expected/<example>.stdout` files.
 //! - [`harness`]: runs every example of a crate and checks its output against those files.
+//! - [`process`]: starts a server or client example, waits for `listening on`, stops it with SIGINT.
 //!
 //! Nothing here depends on a runtime: the three example crates use it as a dev-dependency, so a
 //! test of tokio's examples and a test of smol's examples are the same few lines.
 
 pub mod expected;
 pub mod harness;
+pub mod process;
