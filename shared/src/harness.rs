@@ -153,7 +153,10 @@ fn check_one(
         ));
     }
 
-    let run = run_with_timeout(Command::new(&bin).current_dir(crate_dir), TIMEOUT)?;
+    // Logging examples read `RUST_LOG`; the expected output is for the default filter.
+    let mut command = Command::new(&bin);
+    command.current_dir(crate_dir).env_remove("RUST_LOG");
+    let run = run_with_timeout(&mut command, TIMEOUT)?;
     let report = |problem: String| {
         format!(
             "{problem}\n--- expected stdout (tests/expected/{name}.stdout)\n{pattern}\
@@ -219,10 +222,10 @@ pub(crate) fn find_binary(crate_dir: &Path, bin_dir: &Path, name: &str) -> Resul
             continue;
         }
         let bin = bin_dir.join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
-        if let Ok(modified) = fs::metadata(&bin).and_then(|m| m.modified()) {
-            if newest.as_ref().is_none_or(|(t, _)| modified > *t) {
-                newest = Some((modified, bin));
-            }
+        if let Ok(modified) = fs::metadata(&bin).and_then(|m| m.modified())
+            && newest.as_ref().is_none_or(|(t, _)| modified > *t)
+        {
+            newest = Some((modified, bin));
         }
     }
     newest.map(|(_, bin)| bin).ok_or_else(|| {
