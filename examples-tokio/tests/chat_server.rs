@@ -189,7 +189,17 @@ fn connect_with_small_receive_buffer(addr: SocketAddr) -> TcpStream {
 
 /// Reads B's lines until the `* missed N` notices and A's lines (`<index> <padding>`, checked
 /// for damage and order) account for `expected` messages; returns (received, missed).
-fn count_until(b: &mut Peer, from: SocketAddr, padding: &str, expected: usize) -> (usize, usize) {
+///
+/// With `last_must_arrive`, the last of A's lines must be among those received: nothing was
+/// published after it, so it cannot have been pushed out of the room, and a count that ends
+/// before it means `* missed` over-counted. Without it, the caller must check what comes next.
+fn count_until(
+    b: &mut Peer,
+    from: SocketAddr,
+    padding: &str,
+    expected: usize,
+    last_must_arrive: bool,
+) -> (usize, usize) {
     let prefix = format!("{from}: ");
     let (mut received, mut missed) = (0, 0);
     let mut last_index = None;
@@ -219,11 +229,13 @@ fn count_until(b: &mut Peer, from: SocketAddr, padding: &str, expected: usize) -
         expected,
         "received {received}, missed {missed}"
     );
-    assert_eq!(
-        last_index,
-        Some(expected - 1),
-        "the last message must arrive"
-    );
+    if last_must_arrive {
+        assert_eq!(
+            last_index,
+            Some(expected - 1),
+            "the last message must arrive"
+        );
+    }
     (received, missed)
 }
 
@@ -243,7 +255,7 @@ fn a_lagging_client_is_told_exactly_how_many_messages_it_missed() {
     // and B, so B's connection task is stuck writing while the room moves on.
     let padding = "p".repeat(300);
     a.send(flood(FLOOD, &padding));
-    let (received, missed) = count_until(&mut b, a.addr, &padding, FLOOD);
+    let (received, missed) = count_until(&mut b, a.addr, &padding, FLOOD, true);
     assert!(missed > 0, "B never fell behind: the test proves nothing");
     eprintln!("B received {received} lines and was told it missed {missed}");
 
@@ -271,17 +283,20 @@ fn a_lagging_clients_own_lines_are_not_counted_as_missed() {
     // D reads along to learn when the whole flood has gone through the room.
     let padding = "p".repeat(300);
     c.send(flood(FLOOD, &padding));
-    count_until(&mut d, c.addr, &padding, FLOOD);
+    count_until(&mut d, c.addr, &padding, FLOOD, true);
 
     // A talks while it is behind. Once A reads again, its task alternates between catching up
     // and publishing these lines, and the room, 128 messages ahead of it, moves past many of them
     // before it gets there: they pass unseen, but they are A's own, so not missed.
     a.send(flood(OWN, "own"));
-    let (_, missed) = count_until(&mut a, c.addr, &padding, FLOOD);
+    // Those same lines of A's can also push the last of C's flood out of the room before A's
+    // task gets to it; then A is told it missed them, and whether the count is exact is shown
+    // below: the very next line A reads must be D's.
+    let (_, missed) = count_until(&mut a, c.addr, &padding, FLOOD, false);
     assert!(missed > 0, "A never fell behind: the test proves nothing");
     // The others got every one of A's lines (or were told what they missed), so A's task has
     // published them all; now A is told of nothing missed, only of what D says next.
-    count_until(&mut c, a.addr, "own", OWN);
+    count_until(&mut c, a.addr, "own", OWN, true);
     d.send("welcome back\n");
     assert_eq!(a.line(), format!("{}: welcome back", d.addr));
 

@@ -19,6 +19,18 @@ use nix::unistd::Pid;
 
 use crate::harness::{examples_bin_dir, find_binary};
 
+/// Makes closing `stream` send a TCP reset (RST) instead of an orderly FIN, by setting SO_LINGER
+/// to zero: how a test plays a client that aborts mid-transfer. (tokio's `TcpStream` has
+/// `set_zero_linger`; std's and the smol family's sockets do not.)
+pub fn reset_on_close(stream: &std::net::TcpStream) -> std::io::Result<()> {
+    let linger = nix::libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    nix::sys::socket::setsockopt(stream, nix::sys::socket::sockopt::Linger, &linger)
+        .map_err(std::io::Error::from)
+}
+
 /// How long a server may take to print its `listening on` line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 

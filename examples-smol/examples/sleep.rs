@@ -1,0 +1,81 @@
+//! `smol::Timer::after`: a timer that waits at least as long as asked and never blocks the executor.
+//!
+//! `Timer::after` registers a deadline with the reactor of `async-io` and yields; the task is
+//! woken once the deadline has passed, so the measured wait is never shorter than requested (it
+//! is often a little longer: the reactor's thread must wake up, on Linux from a `timerfd` with
+//! nanosecond resolution, and the woken task must be scheduled again). No thread is blocked while
+//! the timer is pending, so three tasks that each sleep 100 ms finish together after about 100 ms,
+//! not 300, even on one thread.
+//!
+//! Guide: 指南 2.5.2.6 定时器 (sleep); 教程 定时器和延迟 (基本定时器).
+//! The guides sleep 1 s and 500 ms and print a raw `Instant`; this sleeps 100 ms and prints elapsed milliseconds.
+//!
+//! Differences from tokio: `Timer::after` rather than `tokio::time::sleep`; the timer resolves to
+//! the `Instant` it was due at, and measurements use `std::time::Instant` because smol has no
+//! clock of its own to pause in tests (no `tokio::time::pause`). `smol::spawn` runs tasks on a
+//! global executor with one thread unless `SMOL_THREADS` says otherwise, where tokio's default
+//! runtime has one worker per core: the three sleepers below all wake on the thread `smol-1`.
+//!
+//! ```text
+//! cargo run -p examples-smol --example sleep
+//! ```
+//!
+//! Prints the measured length of one 100 ms sleep, then the wake time and thread of each of three
+//! concurrent sleepers and the total: about 100 ms each, about 100 ms in all, all on `smol-1`.
+//!
+//! ```toml
+//! [dependencies]
+//! smol = "2"
+//! anyhow = "1"
+//! ```
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use smol::Timer;
+
+const NAP: Duration = Duration::from_millis(100);
+
+async fn run() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let due = Timer::after(NAP).await;
+    println!(
+        "one sleep of {} ms took {} ms, and it was due at {} ms",
+        NAP.as_millis(),
+        started.elapsed().as_millis(),
+        due.duration_since(started).as_millis()
+    );
+
+    // Each task sleeps on its own; while they wait, the executor's one thread is free, so the
+    // three timers run down side by side.
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..3)
+        .map(|id| {
+            smol::spawn(async move {
+                Timer::after(NAP).await;
+                let thread = thread::current().name().unwrap_or("unnamed").to_owned();
+                (id, started.elapsed(), thread)
+            })
+        })
+        .collect();
+
+    // Await in spawn order so the output is the same on every run, whichever task woke first.
+    // (Each `Task` must be kept until awaited: dropping one would cancel its future.)
+    for task in tasks {
+        let (id, woke_after, thread) = task.await;
+        println!(
+            "task {id} woke after {} ms on thread {thread}",
+            woke_after.as_millis()
+        );
+    }
+    println!(
+        "three {} ms sleeps in three tasks: all done after {} ms",
+        NAP.as_millis(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    smol::block_on(run())
+}
