@@ -1,0 +1,115 @@
+//! `BufWriter` and `BufReader`: fewer system calls, and the flush that must not be forgotten.
+//!
+//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
+//! `examples-smol/examples/buffered_io.rs`.
+//!
+//! Writing a thousand short lines straight to a `File` costs a thousand writes; a `BufWriter`
+//! collects them in memory and writes a few large chunks. The price is that the last chunk sits
+//! in the buffer until `flush` (or `close`) writes it out, and async-std's `BufWriter` does not do
+//! that on drop (its documentation says so: a destructor cannot `.await`): a writer dropped
+//! without `flush` silently loses the tail of the file. On the reading side, `BufReader` with
+//! `BufReadExt::lines()` yields one line at a time, without its `\n` (or `\r\n`), so a big file
+//! never has to fit in memory.
+//!
+//! Guide: 指南 2.5.5.3 缓冲 I/O; 教程 异步 I/O (缓冲 I/O).
+//! The guides do flush, but never say what happens without it; this shows the lost tail, then the
+//! right way, and works in a temporary directory instead of `output.txt` in the current one.
+//!
+//! Differences from tokio: `BufReader`, `BufWriter` and the extension traits come from
+//! `async_std::io`; `lines()` is a `Stream` of `io::Result<String>` read with `next` and `?`, where
+//! tokio's `Lines` has a `next_line` method. Under the `BufWriter`, an `async_std::fs::File` keeps
+//! a buffer of its own, which its destructor does write out, blocking the thread (see the `file_io`
+//! example): what is missing below is exactly what the `BufWriter` held when it was dropped.
+//!
+//! ```text
+//! cargo run -p examples-async-std --example buffered_io
+//! cargo run -p examples-async-std --example buffered_io -- /some/existing/dir
+//! ```
+//!
+//! Prints how many of the 8890 bytes written reached the file without `flush` (fewer: the
+//! buffered tail is gone) and how many the `BufWriter` held, then all 8890 with `flush`, and the
+//! line and byte counts read back with `lines()`. With a directory argument, the files go into a
+//! fresh subdirectory of it, removed at the end.
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = "1"
+//! tempfile = "3"
+//! anyhow = "1"
+//! ```
+
+use std::path::Path;
+
+use async_std::fs::{self, File};
+use async_std::io::{BufReadExt, BufReader, BufWriter, WriteExt};
+use async_std::stream::StreamExt;
+use async_std::task;
+
+const LINES: usize = 1000;
+/// Stated rather than left to the default (8 KiB today) so the output does not depend on it.
+const BUFFER: usize = 4096;
+
+/// Writes `line 0` .. `line 999` through `writer` and returns how many bytes that was.
+async fn write_lines(writer: &mut BufWriter<File>) -> std::io::Result<usize> {
+    let mut written = 0;
+    for i in 0..LINES {
+        let line = format!("line {i}\n");
+        writer.write_all(line.as_bytes()).await?;
+        written += line.len();
+    }
+    Ok(written)
+}
+
+async fn run(dir: &Path) -> anyhow::Result<()> {
+    // The bug: no flush. Dropping the `BufWriter` throws its buffer away; the `File` under it
+    // writes out what it was already given as it is dropped, so what is missing is the buffer.
+    // (async-std's `into_inner` is no way to show this: it is async and flushes first, where
+    // tokio's and futures-lite's hand the writer back with the buffer unwritten.)
+    let forgot = dir.join("forgot-flush.txt");
+    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&forgot).await?);
+    let written = write_lines(&mut writer).await?;
+    let buffered = writer.buffer().len();
+    drop(writer);
+    let on_disk = fs::metadata(&forgot).await?.len();
+    println!(
+        "without flush: wrote {written} bytes, the file has {on_disk}: the last {} were still in the buffer",
+        written as u64 - on_disk
+    );
+    println!("  (the BufWriter held {buffered} bytes when it was dropped)");
+
+    // The right way: flush the `BufWriter` (which flushes the `File` under it too) before it goes.
+    let path = dir.join("lines.txt");
+    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&path).await?);
+    let written = write_lines(&mut writer).await?;
+    writer.flush().await?;
+    drop(writer);
+    let on_disk = fs::metadata(&path).await?.len();
+    println!("with flush: wrote {written} bytes, the file has {on_disk}");
+
+    // Read it back line by line; the stream ends with `None` at the end of the file, and yields
+    // an error for a line that is not UTF-8 (see the `lines_stream` example for what follows).
+    let mut lines = BufReader::new(File::open(&path).await?).lines();
+    let (mut count, mut bytes) = (0, 0);
+    let mut last = String::new();
+    while let Some(line) = lines.next().await {
+        let line = line?;
+        count += 1;
+        bytes += line.len() + 1; // `lines()` strips the `\n`
+        last = line;
+    }
+    println!("read back {count} lines, {bytes} bytes; the last is {last:?}");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    // A fresh directory that is ours alone: inside the one given as the first argument, or in the
+    // system's temporary directory. Its removal at the end takes only what this program created.
+    // (Creating and removing one small directory is quick enough to do synchronously here.)
+    let dir = match std::env::args_os().nth(1) {
+        Some(parent) => tempfile::tempdir_in(parent)?,
+        None => tempfile::tempdir()?,
+    };
+    task::block_on(run(dir.path()))?;
+    dir.close()?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Cancellation on async-std: a closed channel as the stop signal, `JoinHandle::cancel`, and dropping a future.
+//!
+//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
+//! `examples-smol/examples/cancellation.rs`.
+//!
+//! A stop signal asks; the task decides when to stop. Here the signal is a channel on which
+//! nothing is ever sent: each task gets a clone of its `Receiver`, and dropping the one `Sender`
+//! closes the channel for all of them at once. One worker checks `is_closed()` between units of
+//! work, so a unit is never cut in half and its cleanup after the loop always runs; another waits
+//! in `select_biased!` on `recv()` of the stop channel beside its inbox (that `recv` can only end
+//! with an error, when the channel closes). `JoinHandle::cancel().await` is the other way to stop a
+//! task: it drops the task's future at its current `.await`, without asking. Dropping a future (as
+//! `timeout` or a losing `select!` branch does) cancels the same way: whatever the future held in
+//! its own variables is gone. A future is cancel-safe when dropping it before it completes loses
+//! nothing: `Receiver::recv` is (a message is either returned or still queued); a future that has
+//! moved messages into its own local `Vec` is not.
+//!
+//! Guide: 指南 2.5.6.3 取消安全.
+//! The guide's section is titled cancel safety but never shows it; here a dropped future loses two messages, and the cancel-safe version keeps them.
+//!
+//! Differences from tokio: no `CancellationToken` (tokio-util): the stop signal works because
+//! async-std's channel is async-channel, multi-consumer, so its `Receiver` is `Clone`. There are
+//! no child tokens: `Receiver::close()` on any clone closes the channel for every clone (the first
+//! line below), so a subtree that must stop on its own needs its own channel, and its tasks wait
+//! on both. Dropping a `JoinHandle` detaches the task, as in tokio (a dropped smol `Task` would
+//! cancel it): below, the detached task keeps ticking until its stop channel closes.
+//! `handle.cancel().await` is tokio's `abort()` and `await` in one: it returns once the future is
+//! dropped, with `Some(output)` if the task had already finished and `None` if it was cut short;
+//! a dropped task ticks no more. `select_biased!` (from `futures`) is tokio's `select!` with
+//! `biased;`.
+//!
+//! ```text
+//! cargo run -p examples-async-std --example cancellation
+//! ```
+//!
+//! Prints that closing one clone closed them all, that the unit worker finished 3 whole units
+//! after the stop (about 90 ms), what the message worker handled; that a detached task kept
+//! ticking and a cancelled one did not; then the messages lost by a dropped future and kept by its
+//! fix.
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = "1"
+//! futures = "0.3"
+//! anyhow = "1"
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use async_std::channel::{self, Receiver, Sender};
+use async_std::future::timeout;
+use async_std::task;
+use futures::{FutureExt, select_biased};
+
+/// Checks the stop signal only between units: a unit, once started, always completes.
+async fn unit_worker(stop: Receiver<()>, progress: Sender<u32>) -> String {
+    let mut finished = 0;
+    for unit in 1..=100 {
+        if stop.is_closed() {
+            break;
+        }
+        // Nobody listening any more is no reason to stop working.
+        let _ = progress.send(unit).await;
+        task::sleep(Duration::from_millis(30)).await;
+        finished = unit;
+    }
+    // Runs on every path out of the loop: this is where files are flushed, peers told, etc.
+    format!("unit worker: finished {finished} whole units, then cleaned up")
+}
+
+/// Waits on its inbox and on the stop signal at once.
+async fn message_worker(stop: Receiver<()>, inbox: Receiver<&str>) -> String {
+    let mut handled = Vec::new();
+    loop {
+        select_biased! {
+            // Queued messages first, then the stop request; `recv` is cancel-safe, so losing
+            // the race to the stop signal drops no message.
+            message = inbox.recv().fuse() => match message {
+                Ok(message) => handled.push(message),
+                Err(_closed) => break,
+            },
+            // Nothing is ever sent on `stop`: this completes, with `Err`, once it is closed.
+            _ = stop.recv().fuse() => break,
+        }
+    }
+    format!("message worker: handled {handled:?}, stopped while waiting for more")
+}
+
+/// Ticks `ticks` every 10 ms until `stop` closes. `_alive` is dropped when the task ends, however
+/// it ends, which closes the channel behind it.
+async fn ticker(ticks: Arc<AtomicU32>, stop: Receiver<()>, _alive: Sender<()>) {
+    while !stop.is_closed() {
+        task::sleep(Duration::from_millis(10)).await;
+        ticks.fetch_add(1, Relaxed);
+    }
+}
+
+/// How many times `ticks` moves in the next 50 ms: 0 means its task really stopped.
+async fn ticks_in_next_50_ms(ticks: &AtomicU32) -> u32 {
+    let before = ticks.load(Relaxed);
+    task::sleep(Duration::from_millis(50)).await;
+    ticks.load(Relaxed) - before
+}
+
+/// Cancel-safe: progress goes into the caller's buffer, so a dropped call loses nothing.
+async fn fill_to_three(rx: &Receiver<u32>, got: &mut Vec<u32>) {
+    while got.len() < 3 {
+        let Ok(value) = rx.recv().await else { break };
+        got.push(value);
+    }
+}
+
+/// Not cancel-safe: the same loop, but the buffer is a local that dies with the future.
+async fn take_three(rx: &Receiver<u32>) -> Vec<u32> {
+    let mut got = Vec::new();
+    fill_to_three(rx, &mut got).await;
+    got
+}
+
+async fn run() -> anyhow::Result<()> {
+    // The `Sender` stays alive, so what closes the channel is `close()` on the clone alone.
+    let (_spare_tx, spare) = channel::bounded::<()>(1);
+    let clone = spare.clone();
+    clone.close();
+    println!(
+        "clone closed alone: original closed = {}",
+        spare.is_closed()
+    );
+
+    let started = Instant::now();
+    let (stop_tx, stop) = channel::bounded::<()>(1);
+    let (progress_tx, progress_rx) = channel::bounded(1);
+    let (inbox_tx, inbox_rx) = channel::bounded(8);
+    let units = task::spawn(unit_worker(stop.clone(), progress_tx));
+    let messages = task::spawn(message_worker(stop.clone(), inbox_rx));
+    inbox_tx.send("a").await?;
+    inbox_tx.send("b").await?;
+    // Stop as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
+    while let Ok(unit) = progress_rx.recv().await {
+        if unit == 3 {
+            break;
+        }
+    }
+    // The only `Sender` goes: the channel closes, and every clone of `stop` sees it.
+    drop(stop_tx);
+    // No `?`: awaiting a `JoinHandle` gives the task's output itself.
+    println!("{}", units.await);
+    println!("{}", messages.await);
+    println!(
+        "tree stopped {} ms after start",
+        started.elapsed().as_millis()
+    );
+
+    // Dropping the handle detaches the task: it goes on until it stops by itself.
+    let ticks = Arc::new(AtomicU32::new(0));
+    let (stop_tx, stop) = channel::bounded::<()>(1);
+    let (alive_tx, alive) = channel::bounded::<()>(1);
+    drop(task::spawn(ticker(ticks.clone(), stop, alive_tx)));
+    println!(
+        "JoinHandle dropped: the task ticked {} times in the next 50 ms (detached, not cancelled)",
+        ticks_in_next_50_ms(&ticks).await
+    );
+    drop(stop_tx);
+    // `recv` fails once the task has ended and dropped `_alive`; nothing is ever sent.
+    if alive.recv().await.is_err() {
+        println!("  closing its stop channel ended it (no handle is left to cancel it)");
+    }
+
+    // `cancel().await` stops a task without its cooperation: this one's stop channel stays open.
+    let ticks = Arc::new(AtomicU32::new(0));
+    let (_stop_tx, stop) = channel::bounded::<()>(1);
+    let (alive_tx, _alive) = channel::bounded::<()>(1);
+    let handle = task::spawn(ticker(ticks.clone(), stop, alive_tx));
+    task::sleep(Duration::from_millis(25)).await;
+    let output = handle.cancel().await;
+    println!(
+        "cancel().await returned {output:?}, then the task ticked {} times in 50 ms",
+        ticks_in_next_50_ms(&ticks).await
+    );
+
+    let (tx, rx) = channel::bounded(8);
+    tx.send(1).await?;
+    tx.send(2).await?;
+    let cut = timeout(Duration::from_millis(20), take_three(&rx)).await;
+    println!(
+        "take_three dropped: {}, still queued: {}",
+        cut.is_err(),
+        rx.len()
+    );
+
+    tx.send(1).await?;
+    tx.send(2).await?;
+    let mut got = Vec::new();
+    let cut = timeout(Duration::from_millis(20), fill_to_three(&rx, &mut got)).await;
+    println!("fill_to_three dropped: {}, kept {got:?}", cut.is_err());
+    tx.send(3).await?;
+    fill_to_three(&rx, &mut got).await;
+    println!("fill_to_three called again: {got:?}");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    task::block_on(run())
+}

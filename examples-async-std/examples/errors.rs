@@ -1,0 +1,122 @@
+//! Errors through async layers on async-std: a `thiserror` enum below, `?` in between, `anyhow` with context on top.
+//!
+//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
+//! `examples-smol/examples/errors.rs`.
+//!
+//! A library-style layer returns its own enum, so a caller can `match` on what went wrong (retry a
+//! timeout, not a parse error); `#[from]` lets `?` convert `io::Error` and `ParseIntError`, and an
+//! `async_std::future::timeout` is mapped by hand because only the caller knows the limit it set.
+//! Each variant's message describes only its own layer and hands the cause over as `source()`, so
+//! the program's `{:#}` prints a chain in which every cause appears exactly once.
+//!
+//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理).
+//! The guides flatten causes into strings (`e.to_string()`) or print them twice (`{0}` plus `#[from]`), and their timeout error forgets the limit; here each cause is kept once as `source()` and the timeout carries its duration.
+//!
+//! Differences from tokio: the timeout's error is `async_std::future::TimeoutError`, which prints
+//! `future has timed out` (tokio's `Elapsed`: `deadline has elapsed`). `async_std::fs` wraps the
+//! `io::Error`s it returns in one that names the path (``could not read file `…` ``, with the
+//! same `kind()` and the original error as its `source()`), so the missing file's chain below has
+//! four links where tokio's has three; the `Io` variant still matches it, as `#[from]` takes any
+//! `io::Error`.
+//!
+//! ```text
+//! cargo run -p examples-async-std --example errors
+//! ```
+//!
+//! Prints one line per config file: a successful fetch, then the full error chain of a missing
+//! file, an unparsable one and a fetch cut off at 100 ms, and which of them is worth retrying.
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = "1"
+//! anyhow = "1"
+//! tempfile = "3"
+//! thiserror = "2"
+//! ```
+
+use std::num::ParseIntError;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use async_std::future::{TimeoutError, timeout};
+use async_std::{fs, task};
+
+const FETCH_LIMIT: Duration = Duration::from_millis(100);
+
+/// Everything the fetch layer can fail with. Messages never repeat their source: `{:#}` and
+/// `source()` walk the chain, so `{0}` in a message would print each cause twice.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("cannot read the config file")]
+    Io(#[from] std::io::Error),
+    #[error("config is not a delay in milliseconds")]
+    Parse(#[from] ParseIntError),
+    #[error("fetch timed out after {after:?}")]
+    Timeout {
+        after: Duration,
+        #[source]
+        source: TimeoutError,
+    },
+}
+
+/// Layer 1: the config file holds the simulated server's delay in milliseconds.
+async fn load_delay(path: &Path) -> Result<Duration, FetchError> {
+    let text = fs::read_to_string(path).await?;
+    Ok(Duration::from_millis(text.trim().parse()?))
+}
+
+/// Layer 2: load the config, then "fetch" (sleep for the delay) under a time limit.
+async fn fetch(path: &Path) -> Result<u32, FetchError> {
+    let delay = load_delay(path).await?;
+    let fetched = timeout(FETCH_LIMIT, async {
+        task::sleep(delay).await;
+        42
+    });
+    fetched.await.map_err(|source| FetchError::Timeout {
+        after: FETCH_LIMIT,
+        source,
+    })
+}
+
+async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("creating a temp dir")?;
+    for (name, contents) in [
+        ("fast.conf", "20"),
+        ("typo.conf", "2O"),
+        ("slow.conf", "500"),
+    ] {
+        fs::write(dir.path().join(name), contents)
+            .await
+            .with_context(|| format!("writing {name}"))?;
+    }
+
+    for name in ["fast.conf", "missing.conf", "typo.conf", "slow.conf"] {
+        let started = Instant::now();
+        // Layer 3: the program adds what it was doing; `?` would pass this up just the same.
+        let outcome = fetch(&dir.path().join(name))
+            .await
+            .with_context(|| format!("fetching with {name}"));
+        let ms = started.elapsed().as_millis();
+        match outcome {
+            Ok(value) => println!("{name}: ok, got {value} after {ms} ms"),
+            Err(e) => {
+                println!("{name}: error after {ms} ms: {e:#}");
+                // The typed enum is still inside the anyhow error, for the code that decides.
+                let retry = matches!(
+                    e.downcast_ref::<FetchError>(),
+                    Some(FetchError::Timeout { .. })
+                );
+                println!(
+                    "  {} errors in the chain, worth retrying: {retry}",
+                    e.chain().count()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    task::block_on(run())
+}

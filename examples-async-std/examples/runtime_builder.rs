@@ -1,0 +1,160 @@
+//! async-std's one runtime: no builder, sized and named by environment variables, and asked how
+//! many threads really ran its tasks.
+//!
+//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
+//! `examples-smol/examples/runtime_builder.rs`.
+//!
+//! async-std has no runtime builder and no runtime value: one global runtime starts the first time
+//! a task is spawned or `block_on` is called, and lasts until the process exits. Its thread count
+//! is read once, at that moment, from `ASYNC_STD_THREAD_COUNT` (default: one thread per core, from
+//! `available_parallelism`), and every one of its threads gets the one name in
+//! `ASYNC_STD_THREAD_NAME` (default `async-std/runtime`). `task::spawn` runs tasks on those
+//! threads; `task::spawn_local` runs them on the thread that spawned them, while it is inside
+//! `block_on`. Every task here holds its thread for 10 ms, so a runtime with several threads must
+//! hand the other tasks to its other threads; each line reports how many distinct threads (by
+//! `ThreadId`, since the names are all the same) really ran the tasks. To show the variables at
+//! work, the program then runs a copy of itself with `ASYNC_STD_THREAD_COUNT=3` and
+//! `ASYNC_STD_THREAD_NAME=my-worker`.
+//!
+//! Guide: 指南 2.5.1.2 运行时技术栈对比, 2.5.2.1 项目初始化 (运行时配置), 2.5.7.1 任务调度器; 教程 运行时管理 (自定义运行时, 运行时配置).
+//! The guides' comparison table rightly calls async-std work-stealing, but shows runtime setup only in code, where async-std has none; this sets its two environment variables and counts the threads they give.
+//!
+//! Differences from tokio: no `Builder`, flavor or worker count to ask for: the size and the thread
+//! name come only from the environment, before the runtime's first use (setting them later changes
+//! nothing, and setting them from inside the program needs `unsafe` `std::env::set_var`); all
+//! threads share one name, so threads are told apart by `ThreadId`. There is no single-thread
+//! runtime: `task::spawn_local` (which needs `features = ["unstable"]`) is the closest, running
+//! tasks on the `block_on` thread. `task::Builder` exists, but it names a task, not a thread.
+//!
+//! ```text
+//! cargo run -p examples-async-std --example runtime_builder
+//! ASYNC_STD_THREAD_COUNT=3 cargo run -p examples-async-std --example runtime_builder
+//! ```
+//!
+//! Prints the number of cores, then one line per setup with the threads its tasks ran on: one
+//! `async-std/runtime` thread per core for `task::spawn`, `main` for `task::spawn_local`, three
+//! `my-worker` threads for the copy started with the variables set, and finally a named task that
+//! still runs on an `async-std/runtime` thread.
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = { version = "1", features = ["unstable"] } # `unstable` for `task::spawn_local`
+//! anyhow = "1"
+//! ```
+
+use std::collections::{BTreeSet, HashSet};
+use std::num::NonZeroUsize;
+use std::process::Command;
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+use async_std::task::{self, JoinHandle};
+
+/// How many tasks each runtime gets per thread it should have.
+const TASKS_PER_THREAD: usize = 4;
+/// How long each task holds its thread.
+const WORK: Duration = Duration::from_millis(10);
+/// The argument that makes this program describe only the global runtime: how `run` starts a copy
+/// of itself with the environment variables set.
+const ONLY_GLOBAL: &str = "--only-global";
+
+/// Holds the thread for [`WORK`], as CPU-heavy work would, and returns the thread's id and name.
+/// While one task holds a thread, the runtime can only run the next task on another thread, if it
+/// has one.
+fn busy_work() -> (ThreadId, String) {
+    thread::sleep(WORK);
+    let current = thread::current();
+    (
+        current.id(),
+        current.name().unwrap_or("<unnamed>").to_owned(),
+    )
+}
+
+/// Awaits every task and reports how many of the runtime's `threads` threads ran them.
+async fn describe(label: &str, threads: usize, tasks: Vec<JoinHandle<(ThreadId, String)>>) {
+    // Threads are counted by id: every thread of the global runtime has the same name.
+    let mut used = HashSet::new();
+    let mut names = BTreeSet::new();
+    for task in tasks {
+        let (id, name) = task.await;
+        used.insert(id);
+        names.insert(name);
+    }
+    let names = names.into_iter().collect::<Vec<_>>().join(", ");
+    let coverage = if used.len() == threads {
+        format!("every one of its {threads}")
+    } else {
+        format!("only {} of its {threads}", used.len())
+    };
+    println!("{label}: tasks ran on {coverage} thread(s), named {names}");
+}
+
+/// `task::spawn`: the global runtime, as the environment configures it.
+fn global_runtime() {
+    // The thread count is read the way async-std reads it (an unparsable value counts as unset),
+    // to know how many threads to expect.
+    let setting = std::env::var("ASYNC_STD_THREAD_COUNT").ok();
+    let threads = setting
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, NonZeroUsize::get))
+        .max(1);
+    let label = match &setting {
+        Some(value) => format!("task::spawn with ASYNC_STD_THREAD_COUNT={value}"),
+        None => String::from("task::spawn with ASYNC_STD_THREAD_COUNT unset"),
+    };
+    // The first `spawn` starts the runtime, with the thread count and name set at this moment.
+    let tasks = (0..TASKS_PER_THREAD * threads)
+        .map(|_| task::spawn(async { busy_work() }))
+        .collect();
+    task::block_on(describe(&label, threads, tasks));
+}
+
+fn run() -> anyhow::Result<()> {
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    println!("available_parallelism: {cores}");
+
+    global_runtime();
+
+    // The nearest thing to a single-thread runtime: tasks on this thread's local executor, which
+    // runs only while this thread is inside `block_on`.
+    let tasks = (0..TASKS_PER_THREAD)
+        .map(|_| task::spawn_local(async { busy_work() }))
+        .collect();
+    task::block_on(describe("task::spawn_local", 1, tasks));
+
+    // The runtime above is already running and cannot be resized, so the variables are shown at
+    // work in a fresh process: this same program, asked to describe only its global runtime.
+    let child = Command::new(std::env::current_exe()?)
+        .arg(ONLY_GLOBAL)
+        .env("ASYNC_STD_THREAD_COUNT", "3")
+        .env("ASYNC_STD_THREAD_NAME", "my-worker")
+        .output()?;
+    anyhow::ensure!(
+        child.status.success(),
+        "the copy started with ASYNC_STD_THREAD_COUNT=3 failed: {}\n{}",
+        child.status,
+        String::from_utf8_lossy(&child.stderr)
+    );
+    print!("{}", String::from_utf8(child.stdout)?);
+
+    // The one builder async-std has is for tasks: the name is the task's, the thread keeps its own.
+    let (task_name, thread_name) = task::block_on(
+        task::Builder::new()
+            .name(String::from("my-task"))
+            .spawn(async {
+                let task_name = task::current().name().unwrap_or("<unnamed>").to_owned();
+                (task_name, busy_work().1)
+            })?,
+    );
+    println!("task::Builder named the task `{task_name}`; it ran on thread `{thread_name}`");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some(ONLY_GLOBAL) {
+        global_runtime();
+        return Ok(());
+    }
+    run()
+}

@@ -1,0 +1,241 @@
+//! Cancellation: ask a tree of tasks to stop through closed channels, versus dropping a future or a `Task`.
+//!
+//! A token asks; the task decides when to stop. One worker checks it between units of work, so a
+//! unit is never cut in half and its cleanup after the loop always runs; another waits with `or`
+//! on `token.cancelled()` beside its inbox. Both hold child tokens, so cancelling the parent stops
+//! the whole tree, while cancelling a child leaves the parent alone. Dropping a future (as a
+//! timeout or the losing side of `or` does) is the other kind of cancellation: it stops at the
+//! current `.await` and whatever the future held in its own variables is gone; a smol `Task` is
+//! cancelled the same way, by dropping it or by `task.cancel().await`. A future is cancel-safe
+//! when dropping it before it completes loses nothing: `Receiver::recv` is (a message is either
+//! returned or still queued); a future that has moved messages into its own local `Vec` is not.
+//!
+//! Guide: 指南 2.5.6.3 取消安全.
+//! The guide's section is titled cancel safety but never shows it; here a dropped future loses two messages, and the cancel-safe version keeps them.
+//!
+//! Differences from tokio: smol has no `CancellationToken`. The `Token` below is made of
+//! channels on which nothing is ever sent, one per level of the tree: `close()` on a channel (or
+//! dropping its last `Sender`) makes every `recv()` on it fail at once, in every clone, and a
+//! token counts as cancelled once its own channel or an ancestor's is closed. There is no
+//! `select!`: `or` polls its left future first, which gives `biased;` for free, and a timeout is
+//! a `Timer` on the other side of `or`. Where tokio aborts a task with `abort()` and learns the
+//! outcome from a `JoinError`, smol cancels it through its `Task`: dropping the `Task` cancels
+//! it, and `task.cancel().await`, used here, also waits until the future is gone and returns
+//! `None` if it never finished.
+//!
+//! ```text
+//! cargo run -p examples-smol --example cancellation
+//! ```
+//!
+//! Prints that the unit worker finished 3 whole units after the cancel (about 90 ms), what the
+//! message worker handled, then the messages lost by a dropped future and by a cancelled task,
+//! and kept by the cancel-safe fix.
+//!
+//! ```toml
+//! [dependencies]
+//! smol = "2"
+//! futures = "0.3"
+//! anyhow = "1"
+//! ```
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use smol::channel::{self, Receiver, Sender};
+use smol::future::FutureExt;
+use smol::{Task, Timer};
+
+/// One level of a [`Token`] tree: a channel that is only ever closed, never sent on.
+#[derive(Clone)]
+struct Level {
+    /// Held, never used, so that the channel stays open until `close` is called on purpose (a
+    /// channel also closes by itself once its last sender is dropped).
+    _open: Sender<()>,
+    closed: Receiver<()>,
+}
+
+impl Level {
+    fn new() -> Self {
+        let (open, closed) = channel::bounded(1);
+        Level {
+            _open: open,
+            closed,
+        }
+    }
+}
+
+/// smol's stand-in for tokio-util's `CancellationToken`: cancelled once its own level or any
+/// ancestor's is closed, so a parent reaches every descendant and a child reaches no one above it.
+#[derive(Clone)]
+struct Token {
+    /// This token's own level first, then its parent's, up to the root's.
+    levels: Vec<Level>,
+}
+
+impl Token {
+    fn new() -> Self {
+        Token {
+            levels: vec![Level::new()],
+        }
+    }
+
+    fn child_token(&self) -> Token {
+        let mut levels = vec![Level::new()];
+        levels.extend(self.levels.iter().cloned());
+        Token { levels }
+    }
+
+    fn cancel(&self) {
+        self.levels[0].closed.close();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.levels.iter().any(|level| level.closed.is_closed())
+    }
+
+    /// Pending until this token or an ancestor is cancelled: `recv` on a channel nobody sends on
+    /// waits while it is open, and fails at once when it is closed.
+    async fn cancelled(&self) {
+        let closes = self
+            .levels
+            .iter()
+            .map(|level| Box::pin(level.closed.recv()));
+        // Nothing is ever sent, so the first `recv` to end ends with `Err`: its channel closed.
+        let _closed = futures::future::select_all(closes).await;
+    }
+}
+
+/// Checks the token only between units: a unit, once started, always completes.
+async fn unit_worker(token: Token, progress: Sender<u32>) -> String {
+    let mut finished = 0;
+    for unit in 1..=100 {
+        if token.is_cancelled() {
+            break;
+        }
+        // Nobody listening any more is no reason to stop working.
+        let _ = progress.send(unit).await;
+        Timer::after(Duration::from_millis(30)).await;
+        finished = unit;
+    }
+    // Runs on every path out of the loop: this is where files are flushed, peers told, etc.
+    format!("unit worker: finished {finished} whole units, then cleaned up")
+}
+
+/// Waits on its inbox and on the token at once.
+async fn message_worker(token: Token, inbox: Receiver<&str>) -> String {
+    let mut handled = Vec::new();
+    loop {
+        // `or` polls `recv` first: queued messages come before the stop request, and `recv` is
+        // cancel-safe, so losing the race to `cancelled()` drops no message. An inbox whose
+        // senders are all gone (`Err`) ends the worker too.
+        let next = async { inbox.recv().await.ok() }.or(async {
+            token.cancelled().await;
+            None
+        });
+        match next.await {
+            Some(message) => handled.push(message),
+            None => break,
+        }
+    }
+    format!("message worker: handled {handled:?}, stopped while waiting for more")
+}
+
+/// Cancel-safe: progress goes into the caller's buffer, so a dropped call loses nothing.
+async fn fill_to_three(rx: &Receiver<u32>, got: &mut Vec<u32>) {
+    while got.len() < 3 {
+        let Ok(value) = rx.recv().await else { break };
+        got.push(value);
+    }
+}
+
+/// Not cancel-safe: the same loop, but the buffer is a local that dies with the future.
+async fn take_three(rx: &Receiver<u32>) -> Vec<u32> {
+    let mut got = Vec::new();
+    fill_to_three(rx, &mut got).await;
+    got
+}
+
+/// `fut`'s output, or `None` if `limit` passes first (and `fut` is dropped): tokio's `timeout`,
+/// made of a `Timer` and `or`.
+async fn timeout<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    async { Some(fut.await) }
+        .or(async {
+            Timer::after(limit).await;
+            None
+        })
+        .await
+}
+
+async fn run() -> anyhow::Result<()> {
+    let parent = Token::new();
+    let spare = parent.child_token();
+    spare.cancel();
+    println!(
+        "child cancelled alone: parent cancelled = {}",
+        parent.is_cancelled()
+    );
+
+    let started = Instant::now();
+    let (progress_tx, progress_rx) = channel::bounded(1);
+    let (inbox_tx, inbox_rx) = channel::bounded(8);
+    // Both `Task`s are kept and awaited below: dropping one would cancel its worker.
+    let units: Task<String> = smol::spawn(unit_worker(parent.child_token(), progress_tx));
+    let messages = smol::spawn(message_worker(parent.child_token(), inbox_rx));
+    inbox_tx.send("a").await?;
+    inbox_tx.send("b").await?;
+    // Cancel as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
+    while let Ok(unit) = progress_rx.recv().await {
+        if unit == 3 {
+            break;
+        }
+    }
+    parent.cancel();
+    // Awaiting a `Task` gives the worker's output itself: there is no `JoinError` to unwrap.
+    println!("{}", units.await);
+    println!("{}", messages.await);
+    println!(
+        "tree stopped {} ms after start",
+        started.elapsed().as_millis()
+    );
+
+    let (tx, rx) = channel::bounded(8);
+    tx.send(1).await?;
+    tx.send(2).await?;
+    let cut = timeout(Duration::from_millis(20), take_three(&rx)).await;
+    println!(
+        "take_three dropped: {}, still queued: {}",
+        cut.is_none(),
+        rx.len()
+    );
+
+    // The same future in a task of its own; `rx` is a cloneable handle, so the task owns one.
+    tx.send(1).await?;
+    tx.send(2).await?;
+    let task = smol::spawn({
+        let rx = rx.clone();
+        async move { take_three(&rx).await }
+    });
+    // Cancel once the task has taken both values: a fixed point, not a guess by timer.
+    while !rx.is_empty() {
+        Timer::after(Duration::from_millis(1)).await;
+    }
+    let output = task.cancel().await;
+    println!(
+        "take_three task cancelled: cancel() = {output:?}, still queued: {}",
+        rx.len()
+    );
+
+    tx.send(1).await?;
+    tx.send(2).await?;
+    let mut got = Vec::new();
+    let cut = timeout(Duration::from_millis(20), fill_to_three(&rx, &mut got)).await;
+    println!("fill_to_three dropped: {}, kept {got:?}", cut.is_none());
+    tx.send(3).await?;
+    fill_to_three(&rx, &mut got).await;
+    println!("fill_to_three called again: {got:?}");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    smol::block_on(run())
+}
