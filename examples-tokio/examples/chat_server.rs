@@ -347,6 +347,15 @@ fn positive(flag: &str, value: Option<String>) -> anyhow::Result<u64> {
         .with_context(|| format!("{flag}: `{value}` is not a positive number"))
 }
 
+/// Parses a flag's value as a timeout in milliseconds, at most a day: `Instant + Duration`
+/// panics on overflow, so an absurd value must be refused here, not met on the first deadline.
+fn millis(flag: &str, value: Option<String>) -> anyhow::Result<Duration> {
+    const MAX_MS: u64 = 24 * 60 * 60 * 1000;
+    let ms = positive(flag, value)?;
+    anyhow::ensure!(ms <= MAX_MS, "{flag}: at most {MAX_MS} ms (one day)");
+    Ok(Duration::from_millis(ms))
+}
+
 fn parse_args() -> anyhow::Result<(String, Settings)> {
     let mut addr = None;
     let mut settings = Settings {
@@ -364,10 +373,10 @@ fn parse_args() -> anyhow::Result<(String, Settings)> {
                     .context("--max-connections: too large")?;
             }
             "--idle-timeout-ms" => {
-                settings.idle_timeout = Duration::from_millis(positive(&arg, args.next())?);
+                settings.idle_timeout = millis(&arg, args.next())?;
             }
             "--write-timeout-ms" => {
-                settings.write_timeout = Duration::from_millis(positive(&arg, args.next())?);
+                settings.write_timeout = millis(&arg, args.next())?;
             }
             _ if arg.starts_with("--") || addr.is_some() => {
                 bail!("unexpected argument `{arg}`\n{USAGE}")

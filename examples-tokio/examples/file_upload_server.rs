@@ -428,6 +428,15 @@ fn positive(flag: &str, value: Option<String>) -> anyhow::Result<u64> {
         .with_context(|| format!("{flag}: `{value}` is not a positive number"))
 }
 
+/// Parses a flag's value as a timeout in milliseconds, at most a day: `Instant + Duration`
+/// panics on overflow, so an absurd value must be refused here, not met on the first deadline.
+fn millis(flag: &str, value: Option<String>) -> anyhow::Result<Duration> {
+    const MAX_MS: u64 = 24 * 60 * 60 * 1000;
+    let ms = positive(flag, value)?;
+    anyhow::ensure!(ms <= MAX_MS, "{flag}: at most {MAX_MS} ms (one day)");
+    Ok(Duration::from_millis(ms))
+}
+
 fn parse_args() -> anyhow::Result<(String, Settings)> {
     let mut positional = Vec::new();
     let mut max_size = DEFAULT_MAX_SIZE;
@@ -439,10 +448,10 @@ fn parse_args() -> anyhow::Result<(String, Settings)> {
         match arg.as_str() {
             "--max-size" => max_size = positive(&arg, args.next())?,
             "--header-timeout-ms" => {
-                header_timeout = Duration::from_millis(positive(&arg, args.next())?);
+                header_timeout = millis(&arg, args.next())?;
             }
             "--body-timeout-ms" => {
-                body_timeout = Duration::from_millis(positive(&arg, args.next())?);
+                body_timeout = millis(&arg, args.next())?;
             }
             "--max-connections" => {
                 max_connections = usize::try_from(positive(&arg, args.next())?)

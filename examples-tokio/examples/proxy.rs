@@ -273,13 +273,16 @@ fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
     })
 }
 
+/// At most a day: `Instant + Duration` panics on overflow, so an absurd value is refused here.
 fn parse_millis(flag: &str, value: Option<String>) -> anyhow::Result<Duration> {
+    const MAX_MS: u64 = 24 * 60 * 60 * 1000;
     let value = value.with_context(|| format!("{flag} needs a value"))?;
     let ms: u64 = value
         .parse()
         .ok()
         .filter(|&ms| ms > 0)
         .with_context(|| format!("{flag}: `{value}` is not a positive number"))?;
+    anyhow::ensure!(ms <= MAX_MS, "{flag}: at most {MAX_MS} ms (one day)");
     Ok(Duration::from_millis(ms))
 }
 
