@@ -147,15 +147,20 @@ async fn serve(listener: TcpListener, settings: Settings, shutdown: impl Future<
     loop {
         // Take a permit before accepting: at the cap, new clients wait in the kernel's backlog
         // instead of costing a task, a descriptor and a temporary file each.
+        // `biased`: a free permit and a client already waiting in the backlog win over the
+        // shutdown signal, so such a client is accepted and told `ERR server shutting down`
+        // instead of being reset when the listener closes. tokio's cooperative budget makes
+        // `accept` yield after a burst, so even a flood cannot hold shutdown off for long.
         let permit = tokio::select! {
-            () = &mut shutdown => break,
+            biased;
             permit = Arc::clone(&permits).acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_closed) => break, // never closed here
             },
+            () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {
-            () = &mut shutdown => break,
+            biased;
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => {
                     backoff = ACCEPT_BACKOFF_MIN;
@@ -173,6 +178,7 @@ async fn serve(listener: TcpListener, settings: Settings, shutdown: impl Future<
                     continue;
                 }
             },
+            () = &mut shutdown => break,
         };
 
         let settings = Arc::clone(&settings);

@@ -4,6 +4,7 @@
 //! - [`expected`]: the small pattern language of `tests/expected/<example>.stdout` files.
 //! - [`harness`]: runs every example of a crate and checks its output against those files.
 //! - [`process`]: starts a server or client example, waits for `listening on`, stops it with SIGINT.
+//! - [`suites`]: the integration tests every runtime's servers and clients must pass, written once.
 //!
 //! Nothing here depends on a runtime: the three example crates use it as a dev-dependency (examples
 //! may use those too, and only the `agnostic` ones do), so a test of tokio's examples and a test
@@ -13,3 +14,4 @@ pub mod expected;
 pub mod frame;
 pub mod harness;
 pub mod process;
+pub mod suites;

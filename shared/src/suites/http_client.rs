@@ -1,0 +1,252 @@
+//! Drives the "http_client" example against one-shot servers written here: each way a body can
+//! be framed, a non-UTF-8 body, lying and silent servers, and bad URLs. (Its run without a URL,
+//! against its own built-in server, is checked by each crate's
+//! tests/expected/http_client.stdout.)
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::process::{ExampleProcess, Finished};
+
+const CLIENT: &str = "http_client";
+const RUN: Duration = Duration::from_secs(10);
+
+/// Serves one connection on 127.0.0.1: reads the request head, answers `response`, closes.
+/// The handle returns the request as received.
+fn one_shot_server(response: Vec<u8>) -> (SocketAddr, JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test server");
+    let addr = listener.local_addr().unwrap();
+    let handle = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("the client never connected");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !request.ends_with(b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).expect("reading the request");
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+        }
+        // The client may give up part-way through (that is what some tests check).
+        let _ = stream.write_all(&response);
+        let _ = stream.shutdown(Shutdown::Write);
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    (addr, handle)
+}
+
+fn fetch(manifest_dir: &str, url: &str, extra: &[&str]) -> Finished {
+    let mut args = vec![url];
+    args.extend_from_slice(extra);
+    ExampleProcess::start(manifest_dir, CLIENT, &args).wait(RUN)
+}
+
+fn assert_success(finished: &Finished, stdout: &[&str]) {
+    assert!(
+        finished.status.success(),
+        "http_client failed: {finished:?}"
+    );
+    assert_eq!(finished.stdout, stdout, "stderr: {}", finished.stderr);
+}
+
+fn assert_failure(finished: &Finished, stderr_has: &str) {
+    assert!(
+        !finished.status.success(),
+        "expected a failure: {finished:?}"
+    );
+    assert!(
+        finished.stderr.contains(stderr_has),
+        "stderr lacks {stderr_has:?}: {}",
+        finished.stderr
+    );
+    assert!(
+        !finished.stderr.contains("panicked"),
+        "it panicked: {}",
+        finished.stderr
+    );
+}
+
+pub fn a_content_length_body_and_the_request_it_sent(manifest_dir: &str) {
+    let (addr, server) =
+        one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world!".to_vec());
+    let finished = fetch(
+        manifest_dir,
+        &format!("http://{addr}/greeting?lang=en"),
+        &[],
+    );
+    assert_success(
+        &finished,
+        &[
+            "HTTP/1.1 200 OK",
+            "body: 13 bytes, Content-Length",
+            "Hello, world!",
+        ],
+    );
+    let request = server.join().unwrap();
+    assert!(
+        request.starts_with("GET /greeting?lang=en HTTP/1.1\r\n"),
+        "{request:?}"
+    );
+    assert!(
+        request.contains(&format!("\r\nHost: {addr}\r\n")),
+        "{request:?}"
+    );
+    assert!(request.contains("\r\nConnection: close\r\n"), "{request:?}");
+}
+
+pub fn a_chunked_body_is_decoded(manifest_dir: &str) {
+    // Chunk extensions and a trailer, which a decoder must skip, and a status that is not 200.
+    let (addr, server) = one_shot_server(
+        b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5;note=first\r\nno su\r\n\
+          9\r\nch page!\n\r\n\
+          0\r\nX-Checksum: none\r\n\r\n"
+            .to_vec(),
+    );
+    let finished = fetch(manifest_dir, &format!("http://{addr}/missing"), &[]);
+    assert_success(
+        &finished,
+        &[
+            "HTTP/1.1 404 Not Found",
+            "body: 14 bytes, chunked",
+            "no such page!",
+        ],
+    );
+    server.join().unwrap();
+}
+
+pub fn a_body_without_length_is_read_until_the_server_closes(manifest_dir: &str) {
+    let (addr, server) = one_shot_server(b"HTTP/1.0 200 OK\r\n\r\nuntil close\n".to_vec());
+    let finished = fetch(manifest_dir, &format!("http://{addr}"), &[]);
+    assert_success(
+        &finished,
+        &[
+            "HTTP/1.0 200 OK",
+            "body: 12 bytes, read until the server closed",
+            "until close",
+        ],
+    );
+    // No path in the URL: the request asks for `/`.
+    assert!(server.join().unwrap().starts_with("GET / HTTP/1.1\r\n"));
+}
+
+pub fn a_non_utf8_body_is_reported_not_a_panic(manifest_dir: &str) {
+    let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".to_vec();
+    response.extend_from_slice(&[0xff, 0xfe, 0x00, 0x80]);
+    let (addr, server) = one_shot_server(response);
+    let finished = fetch(manifest_dir, &format!("http://{addr}/bytes"), &[]);
+    assert_success(
+        &finished,
+        &[
+            "HTTP/1.1 200 OK",
+            "body: 4 bytes, Content-Length",
+            "<4 bytes, not UTF-8>",
+        ],
+    );
+    server.join().unwrap();
+}
+
+pub fn an_interim_1xx_response_is_skipped(manifest_dir: &str) {
+    let (addr, server) = one_shot_server(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n\
+          HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            .to_vec(),
+    );
+    let finished = fetch(manifest_dir, &format!("http://{addr}/"), &[]);
+    assert_success(
+        &finished,
+        &["HTTP/1.1 200 OK", "body: 2 bytes, Content-Length", "ok"],
+    );
+    server.join().unwrap();
+}
+
+pub fn a_silent_server_times_out_quickly(manifest_dir: &str) {
+    // Accepts, reads the request, never answers; holds the connection until the client leaves.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(8)))
+            .unwrap();
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
+    });
+    let started = Instant::now();
+    let finished = fetch(
+        manifest_dir,
+        &format!("http://{addr}/"),
+        &["--timeout-ms", "500"],
+    );
+    let took = started.elapsed();
+    assert_failure(&finished, "timed out");
+    assert!(finished.stdout.is_empty(), "{finished:?}");
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(4),
+        "gave up after {took:?}, expected ~500 ms"
+    );
+    server.join().unwrap();
+}
+
+pub fn a_body_over_the_size_limit_is_refused(manifest_dir: &str) {
+    // Claims 17 MiB; the client must refuse before buffering any of it.
+    let (addr, server) = one_shot_server(
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 17 << 20).into_bytes(),
+    );
+    let finished = fetch(manifest_dir, &format!("http://{addr}/"), &[]);
+    assert_failure(&finished, "over the 16777216-byte limit");
+    server.join().unwrap();
+}
+
+pub fn a_body_shorter_than_its_content_length_is_an_error(manifest_dir: &str) {
+    let (addr, server) =
+        one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten!!".to_vec());
+    let finished = fetch(manifest_dir, &format!("http://{addr}/"), &[]);
+    assert_failure(&finished, "closed after 10 of 100 body bytes");
+    server.join().unwrap();
+}
+
+pub fn a_url_with_another_scheme_is_refused(manifest_dir: &str) {
+    let finished = fetch(manifest_dir, "ftp://x", &[]);
+    assert_failure(
+        &finished,
+        "invalid URL `ftp://x`: scheme `ftp` is not supported",
+    );
+}
+
+pub fn a_url_without_a_host_is_refused(manifest_dir: &str) {
+    let finished = fetch(manifest_dir, "http://", &[]);
+    assert_failure(&finished, "invalid URL `http://`: no host");
+}
+
+pub fn a_url_that_would_inject_a_header_is_refused(manifest_dir: &str) {
+    let finished = fetch(manifest_dir, "http://127.0.0.1:1/a\r\nX-Injected: 1", &[]);
+    assert_failure(&finished, "must be %-encoded");
+}
+
+/// `shared::http_client_suite!();` in a runtime crate's `tests/http_client.rs` expands to one
+/// `#[test]` per case of this module, each run against that crate's own build of the example.
+#[macro_export]
+macro_rules! http_client_suite {
+    () => {
+        $crate::suite_tests!(
+            http_client:
+            a_content_length_body_and_the_request_it_sent,
+            a_chunked_body_is_decoded,
+            a_body_without_length_is_read_until_the_server_closes,
+            a_non_utf8_body_is_reported_not_a_panic,
+            an_interim_1xx_response_is_skipped,
+            a_silent_server_times_out_quickly,
+            a_body_over_the_size_limit_is_refused,
+            a_body_shorter_than_its_content_length_is_an_error,
+            a_url_with_another_scheme_is_refused,
+            a_url_without_a_host_is_refused,
+            a_url_that_would_inject_a_header_is_refused,
+        );
+    };
+}
