@@ -205,30 +205,7 @@ fn a_client_reset_mid_stream_hurts_nobody_else() {
 fn an_idle_connection_is_closed_after_the_idle_timeout() {
     let (server, addr) =
         ExampleProcess::start_server(DIR, SERVER, &["127.0.0.1:0", "--idle-timeout-ms", "300"]);
-    task::block_on(async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(b"ping").await.unwrap();
-        let mut echo = [0; 4];
-        timeout(WAIT, stream.read_exact(&mut echo))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(&echo, b"ping");
-
-        let quiet_since = Instant::now();
-        let mut rest = Vec::new();
-        // The server closes its end: we read EOF, with nothing more.
-        let n = timeout(WAIT, stream.read_to_end(&mut rest))
-            .await
-            .expect("the idle connection was not closed")
-            .unwrap();
-        let idle = quiet_since.elapsed();
-        assert_eq!(n, 0);
-        assert!(
-            idle >= Duration::from_millis(250) && idle < Duration::from_secs(3),
-            "closed after {idle:?}, expected ~300 ms"
-        );
-    });
+    shared::suites::assert_idle_connection_closed(addr);
     server.stop(STOP);
 }
 

@@ -11,6 +11,42 @@ pub mod http_client;
 pub mod signal;
 pub mod udp_echo;
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// The idle-timeout check shared by the echo server's and the proxy's tests, whose servers run
+/// with `--idle-timeout-ms 300`: a connection to `addr` gets `ping` echoed back, then, once it is
+/// quiet, the server closes it. The client reads a clean end of stream, nothing more, after
+/// roughly the timeout (never before 250 ms, and well within 3 s).
+///
+/// It blocks the calling thread: from inside an async test, run it on a blocking thread (tokio's
+/// `spawn_blocking`, smol's `unblock`), or nothing else on that runtime's thread makes progress.
+pub fn assert_idle_connection_closed(addr: SocketAddr) {
+    const WAIT: Duration = Duration::from_secs(5);
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(WAIT))
+        .expect("set a read timeout");
+    stream.write_all(b"ping").expect("send ping");
+    let mut echo = [0u8; 4];
+    stream.read_exact(&mut echo).expect("read the echo");
+    assert_eq!(&echo, b"ping");
+
+    let quiet_since = Instant::now();
+    let mut rest = Vec::new();
+    // The server closes its end: we read EOF, with nothing more.
+    let n = stream
+        .read_to_end(&mut rest)
+        .expect("the idle connection was not closed");
+    let idle = quiet_since.elapsed();
+    assert_eq!(n, 0);
+    assert!(
+        idle >= Duration::from_millis(250) && idle < Duration::from_secs(3),
+        "closed after {idle:?}, expected ~300 ms"
+    );
+}
+
 /// What every `<suite>_suite!()` expands to: `#[test] fn <case>()` for each listed case of
 /// `suites::<suite>`, with the calling crate's manifest directory.
 #[doc(hidden)]
