@@ -305,6 +305,40 @@ fn a_lagging_clients_own_lines_are_not_counted_as_missed() {
 }
 
 #[test]
+fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
+    // The guide's `let _ = writer.write_all(..).await` waits for ever for a client that has
+    // stopped reading, and its connection task with it; here a write gives up after the timeout.
+    let (mut server, addr) = start_server(&["--write-timeout-ms", "300"]);
+    let mut a = Peer::join(&mut server, addr);
+    // B joins and then reads nothing. B's task skips what the room moves past while it writes,
+    // so A sends in rounds of 4 MB until the server's send buffer towards B is full.
+    let b = Peer::from_stream(&mut server, connect_with_small_receive_buffer(addr));
+    let padding = "p".repeat(4000);
+    let disconnected = format!("disconnected {}", b.addr);
+    let gone = (0..20).any(|_| {
+        a.send(flood(1_000, &padding));
+        let wait = Duration::from_millis(500);
+        server
+            .wait_for_line(wait, |line| line == disconnected)
+            .is_some()
+    });
+    assert!(
+        gone,
+        "B, which reads nothing, was still connected after 80 MB"
+    );
+
+    drop((a, b));
+    let finished = server.stop(STOP_TIMEOUT);
+    assert!(
+        finished
+            .stderr
+            .contains("not reading: a write waited 300 ms, disconnected"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
 fn at_the_connection_cap_the_next_client_waits_for_a_free_slot() {
     let (mut server, addr) = start_server(&["--max-connections", "1"]);
     let first = Peer::join(&mut server, addr);

@@ -63,6 +63,29 @@ fn the_client_example_gets_its_message_back() {
 }
 
 #[test]
+fn the_client_example_reads_a_reply_longer_than_one_read() {
+    // The guides' client takes what one `read` into 1 KiB returns for the whole reply. An echo
+    // of 100,000 bytes arrives in many reads, so only a client that reads to EOF gets it all.
+    const LEN: usize = 100_000;
+    let message: String = (b'a'..=b'z').cycle().take(LEN).map(char::from).collect();
+    let (server, addr) = ExampleProcess::start_server(DIR, SERVER, &["127.0.0.1:0"]);
+    let client = ExampleProcess::start(DIR, "tcp_client", &[&addr.to_string(), &message]);
+    let finished = client.wait(Duration::from_secs(10));
+    assert!(
+        finished.status.success(),
+        "tcp_client failed: {}",
+        finished.stderr
+    );
+    assert_eq!(finished.stdout.len(), 2, "stderr: {}", finished.stderr);
+    assert_eq!(finished.stdout[0], format!("connected to {addr}"));
+    let echo = finished.stdout[1]
+        .strip_prefix(&format!("received {LEN} bytes: "))
+        .unwrap_or_else(|| panic!("not the whole echo: {:.80}...", finished.stdout[1]));
+    assert!(echo == message, "the echo differs from the message");
+    server.stop(STOP);
+}
+
+#[test]
 fn the_client_example_fails_clearly_when_nothing_listens() {
     // A port that was free a moment ago: connecting to it is refused.
     let addr = StdListener::bind("127.0.0.1:0")

@@ -24,14 +24,22 @@ struct Row {
     cells: [String; 3],
 }
 
-/// The rows of the table whose header starts `| concept | guide section | tokio | async-std | smol |`.
+/// The English matrix's header line.
+const HEADER: &str = "| concept | guide section | tokio | async-std | smol |";
+/// The Chinese README's matrix header line.
+const HEADER_ZH: &str = "| 概念 | 指南章节 | tokio | async-std | smol |";
+
+/// The rows of the English matrix.
 fn matrix_rows(readme: &str) -> Vec<Row> {
-    let mut lines = readme.lines().skip_while(|line| {
-        !line.starts_with("| concept | guide section | tokio | async-std | smol |")
-    });
+    matrix_rows_under(readme, HEADER)
+}
+
+/// The rows of the table whose header line starts with `header`.
+fn matrix_rows_under(readme: &str, header: &str) -> Vec<Row> {
+    let mut lines = readme.lines().skip_while(|line| !line.starts_with(header));
     assert!(
         lines.next().is_some(),
-        "README.md has no concept × runtime matrix"
+        "no concept × runtime matrix under `{header}`"
     );
     lines
         .skip(1) // the `| --- |` line
@@ -69,10 +77,13 @@ fn expected_path(krate: &str, concept: &str) -> String {
 }
 
 fn check_matrix(root: &Path, readme: &str) -> Vec<String> {
-    let rows = matrix_rows(readme);
+    check_rows(root, &matrix_rows(readme))
+}
+
+fn check_rows(root: &Path, rows: &[Row]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
-    for row in &rows {
+    for row in rows {
         if !seen.insert(row.concept.clone()) {
             problems.push(format!("`{}` has two rows", row.concept));
         }
@@ -130,6 +141,51 @@ fn the_matrix_links_every_example_and_only_files_that_exist() {
     assert!(
         problems.is_empty(),
         "README matrix:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The Chinese README's matrix obeys the same rules, and matches the English one row for row: same
+/// concepts in the same order, the same links, a reason (in Chinese) wherever English gives one.
+#[test]
+fn the_chinese_matrix_is_in_step_with_the_files_and_the_english_one() {
+    let root = workspace_root();
+    let english = fs::read_to_string(root.join("README.md")).expect("README.md exists");
+    let chinese = fs::read_to_string(root.join("README.zh-CN.md")).expect("README.zh-CN.md exists");
+    let zh_rows = matrix_rows_under(&chinese, HEADER_ZH);
+    let mut problems = check_rows(&root, &zh_rows);
+    let en_rows = matrix_rows(&english);
+    let en_concepts: Vec<&str> = en_rows.iter().map(|r| r.concept.as_str()).collect();
+    let zh_concepts: Vec<&str> = zh_rows.iter().map(|r| r.concept.as_str()).collect();
+    if en_concepts != zh_concepts {
+        problems.push(format!(
+            "the concepts differ from README.md's:\n  en {en_concepts:?}\n  zh {zh_concepts:?}"
+        ));
+    }
+    for (en, zh) in en_rows.iter().zip(&zh_rows) {
+        for ((krate, en_cell), zh_cell) in RUNTIME_CRATES.iter().zip(&en.cells).zip(&zh.cells) {
+            let (en_link, zh_link) = (link_target(en_cell), link_target(zh_cell));
+            if en_link != zh_link {
+                problems.push(format!(
+                    "`{}` in {krate}: README.md links {en_link:?}, README.zh-CN.md {zh_link:?}",
+                    en.concept
+                ));
+            }
+            if zh_link.is_none()
+                && !zh_cell
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            {
+                problems.push(format!(
+                    "`{}` in {krate}: the Chinese reason is not in Chinese: `{zh_cell}`",
+                    en.concept
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "README.zh-CN.md matrix:\n{}",
         problems.join("\n")
     );
 }
@@ -196,4 +252,316 @@ fn the_check_catches_drift() {
             .iter()
             .any(|p| p.contains("has no row"))
     );
+}
+
+/// A workspace member: its package name and directory.
+struct Package {
+    name: String,
+    dir: PathBuf,
+}
+
+/// The workspace members named in the root manifest, with the package name each declares.
+fn packages(root: &Path) -> Vec<Package> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("the root Cargo.toml");
+    let members = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("members = ["))
+        .expect("the root manifest lists its members on one line");
+    members
+        .trim_end_matches(']')
+        .split(',')
+        .map(|member| member.trim().trim_matches('"'))
+        .filter(|member| !member.is_empty())
+        .map(|member| {
+            let dir = root.join(member);
+            let manifest = fs::read_to_string(dir.join("Cargo.toml"))
+                .unwrap_or_else(|e| panic!("{member}/Cargo.toml: {e}"));
+            let name = manifest
+                .lines()
+                .find_map(|line| line.strip_prefix("name = \""))
+                .and_then(|rest| rest.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{member}/Cargo.toml has no `name = \"…\"` line"))
+                .to_owned();
+            Package { name, dir }
+        })
+        .collect()
+}
+
+/// Every `cargo run|bench|test|build …` command in `text`, up to the end of its line, code span,
+/// table cell or string literal, without the arguments after a lone `--`. Templates such as
+/// `cargo run -p <crate> --example <name>` are skipped.
+fn cargo_commands(text: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find("cargo ") {
+            let tail = &rest[at..];
+            let end = tail.find(['`', '|', '"']).unwrap_or(tail.len());
+            let command = tail[..end].trim();
+            rest = &tail[end..];
+            let sub = command.split_whitespace().nth(1).unwrap_or("");
+            // `<crate>`-style words mark a template, not a command to run.
+            if ["run", "bench", "test", "build"].contains(&sub) && !command.contains('<') {
+                let command = command.split(" -- ").next().unwrap_or(command);
+                let command = command.strip_suffix(" --").unwrap_or(command);
+                commands.push(command.trim().to_owned());
+            }
+        }
+    }
+    commands
+}
+
+/// What is wrong with one command: a package, example, bin, bench or test target it names that
+/// does not exist, or a target named without the package that holds it.
+fn check_command(packages: &[Package], command: &str) -> Option<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let value = |flags: &[&str]| {
+        words
+            .windows(2)
+            .find(|pair| flags.contains(&pair[0]))
+            .map(|pair| pair[1])
+    };
+    let package = match value(&["-p", "--package"]) {
+        Some(name) => match packages.iter().find(|p| p.name == name) {
+            Some(package) => Some(package),
+            None => return Some(format!("`{command}`: no package `{name}` in the workspace")),
+        },
+        None => None,
+    };
+    let targets = [
+        ("--example", "examples"),
+        ("--bin", "src/bin"),
+        ("--bench", "benches"),
+        ("--test", "tests"),
+    ];
+    for (flag, dir) in targets {
+        let Some(target) = value(&[flag]) else {
+            continue;
+        };
+        let Some(package) = package else {
+            return Some(format!(
+                "`{command}`: `{flag} {target}` without `-p`: same-named targets exist in several packages"
+            ));
+        };
+        if !package.dir.join(dir).join(format!("{target}.rs")).is_file() {
+            return Some(format!(
+                "`{command}`: package `{}` has no {flag} target `{target}`",
+                package.name
+            ));
+        }
+    }
+    None
+}
+
+/// The files whose commands a reader copies: the READMEs, BENCHMARKS.md, and every example's and
+/// bench's source (the headers).
+fn documented_files(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["README.md", "README.zh-CN.md", "BENCHMARKS.md"]
+        .iter()
+        .map(|name| root.join(name))
+        .filter(|path| path.is_file())
+        .collect();
+    for package in packages(root) {
+        for dir in ["examples", "src/bin", "benches"] {
+            let Ok(entries) = fs::read_dir(package.dir.join(dir)) else {
+                continue;
+            };
+            files.extend(
+                entries
+                    .flatten()
+                    .map(|entry| entry.path())
+                    .filter(|path| path.extension().is_some_and(|e| e == "rs")),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_cargo_command_shown_names_a_package_and_target_that_exist() {
+    let root = workspace_root();
+    let packages = packages(&root);
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for file in documented_files(&root) {
+        let text = fs::read_to_string(&file).expect("a documented file is UTF-8");
+        for command in cargo_commands(&text) {
+            checked += 1;
+            if let Some(problem) = check_command(&packages, &command) {
+                let shown = file.strip_prefix(&root).unwrap_or(&file).display();
+                problems.push(format!("{shown}: {problem}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Every example header shows its own run command, so far fewer than this means the scan broke.
+    assert!(checked >= 150, "only {checked} cargo commands found");
+}
+
+#[test]
+fn the_command_check_catches_a_wrong_name() {
+    let root = workspace_root();
+    let packages = packages(&root);
+    let text = "Run `cargo run -p examples-tokio --example mpsc` or\n\
+                cargo run -p examples-tokio --example nope -- 127.0.0.1:0\n\
+                a template: `cargo run -p <crate> --example <name>`\n\
+                | `cargo run -p examples-nope --example mpsc` |\n\
+                cargo run --example mpsc\n\
+                cargo bench -p benches --bench nope -- --test\n";
+    let commands = cargo_commands(text);
+    assert_eq!(
+        commands,
+        [
+            "cargo run -p examples-tokio --example mpsc",
+            "cargo run -p examples-tokio --example nope",
+            "cargo run -p examples-nope --example mpsc",
+            "cargo run --example mpsc",
+            "cargo bench -p benches --bench nope",
+        ]
+    );
+    let verdicts: Vec<Option<String>> = commands
+        .iter()
+        .map(|c| check_command(&packages, c))
+        .collect();
+    assert_eq!(verdicts[0], None);
+    assert!(
+        verdicts[1]
+            .as_deref()
+            .is_some_and(|p| p.contains("no --example target `nope`"))
+    );
+    assert!(
+        verdicts[2]
+            .as_deref()
+            .is_some_and(|p| p.contains("no package `examples-nope`"))
+    );
+    assert!(
+        verdicts[3]
+            .as_deref()
+            .is_some_and(|p| p.contains("without `-p`"))
+    );
+    assert!(
+        verdicts[4]
+            .as_deref()
+            .is_some_and(|p| p.contains("no --bench target `nope`"))
+    );
+}
+
+/// The test sources an errata row may cite: tokio's integration tests and the shared suites.
+fn errata_test_sources(root: &Path) -> String {
+    let mut sources = String::new();
+    for dir in ["examples-tokio/tests", "shared/src/suites"] {
+        for entry in fs::read_dir(root.join(dir))
+            .expect("a test directory")
+            .flatten()
+        {
+            if entry.path().extension().is_some_and(|e| e == "rs") {
+                sources += &fs::read_to_string(entry.path()).expect("a test source");
+            }
+        }
+    }
+    sources
+}
+
+/// Every errata row names a test that exists: `expected/<example>` with its expected-output file,
+/// or test functions (backticked snake_case names) defined in tokio's tests or the shared suites.
+#[test]
+fn every_errata_row_names_a_test_that_exists() {
+    let root = workspace_root();
+    let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
+    let sources = errata_test_sources(&root);
+    let rows: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| guide · section | what the snippet does wrong |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 25, "only {} errata rows", rows.len());
+    let mut problems = Vec::new();
+    for row in rows {
+        let test_cell = row.trim_end_matches('|').rsplit(" | ").next().unwrap_or("");
+        let mut cited = 0;
+        for (at, _) in test_cell.match_indices("expected/") {
+            let name: String = test_cell[at + "expected/".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let path = root.join(format!("examples-tokio/tests/expected/{name}.stdout"));
+            if path.is_file() {
+                cited += 1;
+            } else {
+                problems.push(format!("`expected/{name}` has no expected output: {row}"));
+            }
+        }
+        for name in test_cell.split('`').skip(1).step_by(2) {
+            let is_test_name = name.matches('_').count() >= 2
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !is_test_name {
+                continue;
+            }
+            if sources.contains(&format!("fn {name}(")) {
+                cited += 1;
+            } else {
+                problems.push(format!("test `{name}` is not defined: {row}"));
+            }
+        }
+        if cited == 0 {
+            problems.push(format!("a row cites no test: {row}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The names of the test functions (`#[test]`, `#[tokio::test]`, `#[async_std::test]`) in a source.
+fn test_functions(source: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut lines = source.lines();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if line == "#[test]"
+            || line.starts_with("#[tokio::test")
+            || line.starts_with("#[async_std::test")
+        {
+            let signature = lines.find_map(|l| {
+                let l = l.trim_start();
+                l.strip_prefix("fn ")
+                    .or_else(|| l.strip_prefix("async fn "))
+            });
+            if let Some(name) = signature.and_then(|rest| rest.split('(').next()) {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// The "Runtime semantics that differ" table and the three `tests/semantics.rs` files name the same
+/// tests: a row for every test, and every row's test in every crate.
+#[test]
+fn the_semantics_table_and_the_semantics_tests_match() {
+    let root = workspace_root();
+    let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
+    let rows: BTreeSet<String> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| test | tokio | async-std | smol |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|line| line.split('`').nth(1).map(str::to_owned))
+        .collect();
+    assert!(
+        rows.len() >= 7,
+        "the semantics table has {} rows",
+        rows.len()
+    );
+    for krate in RUNTIME_CRATES {
+        let path = root.join(krate).join("tests/semantics.rs");
+        let source = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{krate}: {e}"));
+        let tests = test_functions(&source);
+        assert_eq!(
+            tests, rows,
+            "{krate}/tests/semantics.rs tests (left) differ from the README's rows (right)"
+        );
+    }
 }
