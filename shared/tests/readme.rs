@@ -447,10 +447,15 @@ fn the_command_check_catches_a_wrong_name() {
     );
 }
 
-/// The test sources an errata row may cite: tokio's integration tests and the shared suites.
+/// The test sources an errata row may cite: the runtime crates' integration tests and the shared
+/// suites.
 fn errata_test_sources(root: &Path) -> String {
     let mut sources = String::new();
-    for dir in ["examples-tokio/tests", "shared/src/suites"] {
+    let dirs = RUNTIME_CRATES
+        .map(|krate| format!("{krate}/tests"))
+        .into_iter()
+        .chain(["shared/src/suites".to_owned()]);
+    for dir in dirs {
         for entry in fs::read_dir(root.join(dir))
             .expect("a test directory")
             .flatten()
@@ -468,16 +473,38 @@ fn errata_test_sources(root: &Path) -> String {
 #[test]
 fn every_errata_row_names_a_test_that_exists() {
     let root = workspace_root();
-    let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
     let sources = errata_test_sources(&root);
-    let rows: Vec<&str> = readme
-        .lines()
-        .skip_while(|line| !line.starts_with("| guide · section | what the snippet does wrong |"))
-        .skip(2)
-        .take_while(|line| line.starts_with('|'))
-        .collect();
-    assert!(rows.len() >= 25, "only {} errata rows", rows.len());
     let mut problems = Vec::new();
+    let tables = [
+        (
+            "README.md",
+            "| guide · section | what the snippet does wrong |",
+        ),
+        ("README.zh-CN.md", "| 指南 · 章节 | 原代码的问题 |"),
+    ];
+    let mut row_counts = Vec::new();
+    for (file, header) in tables {
+        let readme = fs::read_to_string(root.join(file)).expect("both READMEs exist");
+        let rows: Vec<String> = readme
+            .lines()
+            .skip_while(|line| !line.starts_with(header))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .map(|row| format!("{file}: {row}"))
+            .collect();
+        assert!(rows.len() >= 25, "{file}: only {} errata rows", rows.len());
+        row_counts.push(rows.len());
+        check_errata_rows(&root, &sources, &rows, &mut problems);
+    }
+    assert_eq!(
+        row_counts[0], row_counts[1],
+        "the two READMEs' errata have different row counts"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Adds to `problems` each row of `rows` that cites no test, or a test that does not exist.
+fn check_errata_rows(root: &Path, sources: &str, rows: &[String], problems: &mut Vec<String>) {
     for row in rows {
         let test_cell = row.trim_end_matches('|').rsplit(" | ").next().unwrap_or("");
         let mut cited = 0;
@@ -511,7 +538,6 @@ fn every_errata_row_names_a_test_that_exists() {
             problems.push(format!("a row cites no test: {row}"));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The names of the test functions (`#[test]`, `#[tokio::test]`, `#[async_std::test]`) in a source.
@@ -542,14 +568,22 @@ fn test_functions(source: &str) -> BTreeSet<String> {
 #[test]
 fn the_semantics_table_and_the_semantics_tests_match() {
     let root = workspace_root();
-    let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
-    let rows: BTreeSet<String> = readme
-        .lines()
-        .skip_while(|line| !line.starts_with("| test | tokio | async-std | smol |"))
-        .skip(2)
-        .take_while(|line| line.starts_with('|'))
-        .filter_map(|line| line.split('`').nth(1).map(str::to_owned))
-        .collect();
+    let table = |file: &str, header: &str| -> BTreeSet<String> {
+        let readme = fs::read_to_string(root.join(file)).expect("both READMEs exist");
+        readme
+            .lines()
+            .skip_while(|line| !line.starts_with(header))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .filter_map(|line| line.split('`').nth(1).map(str::to_owned))
+            .collect()
+    };
+    let rows = table("README.md", "| test | tokio | async-std | smol |");
+    let zh_rows = table("README.zh-CN.md", "| 测试 | tokio | async-std | smol |");
+    assert_eq!(
+        zh_rows, rows,
+        "README.zh-CN.md's semantics table (left) differs from README.md's"
+    );
     assert!(
         rows.len() >= 7,
         "the semantics table has {} rows",
