@@ -34,22 +34,19 @@
 //! cargo bench -p benches --bench io -- tcp_echo/smol
 //! ```
 
+mod common;
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::io;
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
 
 use benches::{io_async_std, io_smol, io_tokio, rt_async_std, rt_smol, rt_tokio, worker_threads};
+use common::{AsyncStdExecutor, Group, SmolLocal, Workload};
 use criterion::async_executor::{AsyncExecutor, SmolExecutor};
-use criterion::measurement::WallTime;
-use criterion::{
-    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
-};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::future::try_join_all;
-use smol::LocalExecutor;
 use tokio::runtime::Runtime;
 
 /// Round trips per iteration of `tcp_echo`.
@@ -66,25 +63,6 @@ const BLOCKING_SIZES: [usize; 2] = [100, 1_000];
 const SERVER: &str = "starting a loopback echo server";
 const CONNECT: &str = "connecting to the loopback echo server";
 const TASK: &str = "the workload task does not panic";
-
-/// async-std's global runtime, for criterion: criterion 0.8 dropped its own async-std support.
-struct AsyncStdExecutor;
-
-impl AsyncExecutor for AsyncStdExecutor {
-    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
-        async_std::task::block_on(future)
-    }
-}
-
-/// A smol `LocalExecutor`, for criterion: its tasks progress only while the bench thread runs it,
-/// which criterion's `SmolExecutor` (a bare `smol::block_on`) would never do.
-struct SmolLocal(Rc<LocalExecutor<'static>>);
-
-impl AsyncExecutor for &SmolLocal {
-    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
-        smol::block_on(self.0.run(future))
-    }
-}
 
 /// Every runtime, built once, outside any timed closure.
 struct Runtimes {
@@ -116,9 +94,12 @@ impl Runtimes {
         );
         runtimes
     }
-}
 
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
+    /// `tokio-mt` and `tokio-ct` with their ids, for the workloads that bench both the same way.
+    fn tokio(&self) -> [(&'static str, &Runtime); 2] {
+        [("tokio-mt", &self.tokio_mt), ("tokio-ct", &self.tokio_ct)]
+    }
+}
 
 // As in the `runtimes` bench, every measured workload runs inside a task spawned on the runtime
 // being measured, never directly in `block_on` (DESIGN.md, "benches").
@@ -177,7 +158,7 @@ fn bench_on<E, W, F>(
 }
 
 fn tcp_echo(group: &mut Group<'_>, rts: &Runtimes) {
-    for (id, rt) in [("tokio-mt", &rts.tokio_mt), ("tokio-ct", &rts.tokio_ct)] {
+    for (id, rt) in rts.tokio() {
         let server = rt.block_on(io_tokio::EchoServer::start()).expect(SERVER);
         let stream = rt
             .block_on(io_tokio::connect(server.addr()))
@@ -263,7 +244,7 @@ fn tcp_echo(group: &mut Group<'_>, rts: &Runtimes) {
 }
 
 fn tcp_echo_many(group: &mut Group<'_>, rts: &Runtimes) {
-    for (id, rt) in [("tokio-mt", &rts.tokio_mt), ("tokio-ct", &rts.tokio_ct)] {
+    for (id, rt) in rts.tokio() {
         let server = rt.block_on(io_tokio::EchoServer::start()).expect(SERVER);
         let connects = (0..CONNECTIONS).map(|_| io_tokio::connect(server.addr()));
         let streams = rt.block_on(try_join_all(connects)).expect(CONNECT);
@@ -369,7 +350,7 @@ fn file_read(group: &mut Group<'_>, rts: &Runtimes) {
         std::fs::write(&path, data).expect("writing the bench file");
         group.throughput(Throughput::Bytes(size as u64));
 
-        for (id, rt) in [("tokio-mt", &rts.tokio_mt), ("tokio-ct", &rts.tokio_ct)] {
+        for (id, rt) in rts.tokio() {
             bench_on(
                 group,
                 id,
@@ -428,7 +409,7 @@ fn file_read(group: &mut Group<'_>, rts: &Runtimes) {
 fn spawn_blocking(group: &mut Group<'_>, rts: &Runtimes) {
     for size in BLOCKING_SIZES {
         group.throughput(Throughput::Elements(size as u64));
-        for (id, rt) in [("tokio-mt", &rts.tokio_mt), ("tokio-ct", &rts.tokio_ct)] {
+        for (id, rt) in rts.tokio() {
             bench_on(
                 group,
                 id,
@@ -467,33 +448,15 @@ fn spawn_blocking(group: &mut Group<'_>, rts: &Runtimes) {
     }
 }
 
-/// Short per-group timings, so the whole target runs in a few minutes. Criterion's default of
-/// 100,000 bootstrap resamples would dominate: its plots estimate a density over every resample,
-/// several seconds per benchmark here; 10,000 are plenty for confidence intervals over 20 samples.
-fn configure(group: &mut Group<'_>) {
-    group
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(20)
-        .nresamples(10_000);
-}
-
-type Workload = fn(&mut Group<'_>, &Runtimes);
-
 fn io(c: &mut Criterion) {
     let rts = Runtimes::new();
-    let workloads: [(&str, Workload); 4] = [
+    let workloads: [(&str, Workload<Runtimes>); 4] = [
         ("tcp_echo", tcp_echo),
         ("tcp_echo_many", tcp_echo_many),
         ("file_read", file_read),
         ("spawn_blocking", spawn_blocking),
     ];
-    for (name, workload) in workloads {
-        let mut group = c.benchmark_group(name);
-        configure(&mut group);
-        workload(&mut group, &rts);
-        group.finish();
-    }
+    common::bench_groups(c, &rts, &workloads);
 }
 
 criterion_group!(benches, io);

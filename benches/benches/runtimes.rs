@@ -42,6 +42,8 @@
 //! cargo bench -p benches --bench runtimes -- ping_pong/smol
 //! ```
 
+mod common;
+
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::rc::Rc;
@@ -49,11 +51,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use benches::{rt_async_std, rt_futures, rt_smol, rt_tokio, worker_threads};
+use common::{AsyncStdExecutor, Group, SmolLocal, Workload};
 use criterion::async_executor::{AsyncExecutor, SmolExecutor};
-use criterion::measurement::WallTime;
-use criterion::{
-    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
-};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::executor::{LocalPool, LocalSpawner};
 use futures::task::LocalSpawnExt;
 use smol::{Executor, LocalExecutor};
@@ -65,25 +65,6 @@ const TASKS: usize = 4;
 const CAPACITY: usize = 128;
 /// How long each task of `timers` sleeps.
 const SLEEP: Duration = Duration::from_millis(1);
-
-/// async-std's global runtime, for criterion: criterion 0.8 dropped its own async-std support.
-struct AsyncStdExecutor;
-
-impl AsyncExecutor for AsyncStdExecutor {
-    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
-        async_std::task::block_on(future)
-    }
-}
-
-/// A smol `LocalExecutor`, for criterion: its tasks progress only while the bench thread runs it,
-/// which criterion's `SmolExecutor` (a bare `smol::block_on`) would never do.
-struct SmolLocal(Rc<LocalExecutor<'static>>);
-
-impl AsyncExecutor for &SmolLocal {
-    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
-        smol::block_on(self.0.run(future))
-    }
-}
 
 /// A `LocalPool`, for criterion: `block_on` runs the pool until the future is done, so the tasks
 /// the iteration spawns make progress (criterion's `FuturesExecutor` is a bare
@@ -142,8 +123,6 @@ impl Runtimes {
 // timing the workload there costs up to 28x on this machine (DESIGN.md, "benches"). Each helper
 // below benches one runtime family on one size; every workload returns a count that must equal
 // the size.
-
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 /// Benches `workload(size)` on the tokio runtime `rt`, under the id `id`.
 fn bench_on_tokio<F, Fut>(group: &mut Group<'_>, id: &str, rt: &Runtime, size: usize, workload: F)
@@ -366,25 +345,9 @@ fn timers(group: &mut Group<'_>, rts: &Runtimes) {
     }
 }
 
-/// Short per-group timings, so the whole suite (108 benchmarks) runs in about six minutes.
-///
-/// Criterion's analysis is the other half of the cost: with its default 100,000 bootstrap
-/// resamples, estimating and plotting took about 10 s per benchmark here (the workspace builds
-/// criterion without rayon, so on one thread). 10,000 resamples are plenty for 20 samples and
-/// bring that under 1 s.
-fn configure(group: &mut Group<'_>) {
-    group
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(20)
-        .nresamples(10_000);
-}
-
-type Workload = fn(&mut Group<'_>, &Runtimes);
-
 fn runtimes(c: &mut Criterion) {
     let rts = Runtimes::new();
-    let workloads: [(&str, Workload); 8] = [
+    let workloads: [(&str, Workload<Runtimes>); 8] = [
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
         ("chained_spawn", chained_spawn),
@@ -394,12 +357,7 @@ fn runtimes(c: &mut Criterion) {
         ("mutex", mutex),
         ("timers", timers),
     ];
-    for (name, workload) in workloads {
-        let mut group = c.benchmark_group(name);
-        configure(&mut group);
-        workload(&mut group, &rts);
-        group.finish();
-    }
+    common::bench_groups(c, &rts, &workloads);
 }
 
 criterion_group!(benches, runtimes);

@@ -16,26 +16,26 @@
 //! cargo bench -p benches --bench state_machine -- 'state_machine/'
 //! ```
 
+// This target uses only `configure` (and its own, shorter timings, below); the executor adapters
+// and `bench_groups` serve the `runtimes` and `io` targets.
+#[allow(dead_code, reason = "the other targets use the rest of it")]
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use benches::rt_tokio;
 use benches::state_machine::{ChecksumMachine, block_on_noop, checksum_async, sizes};
-use criterion::measurement::WallTime;
-use criterion::{
-    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
-};
+use common::configure;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-/// Short per-group timings: the whole target measures in well under a minute. 10,000 bootstrap
-/// resamples instead of criterion's 100,000: the HTML plots estimate a density over every
-/// resample, about 10 s per benchmark on the 2-core reference machine at the default.
-fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
-    group
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1200))
-        .sample_size(20)
-        .nresamples(10_000);
-}
+/// Warm-up time per benchmark, shorter than the suite's [`common::WARM_UP`]: an iteration here
+/// takes 50 ns to 60 µs (BENCHMARKS.md), so even the slowest gets some 20,000 iterations in
+/// [`MEASUREMENT`], and the whole target measures in well under a minute.
+const WARM_UP: Duration = Duration::from_millis(300);
+/// Measurement time per benchmark, shorter than the suite's [`common::MEASUREMENT`] (see
+/// [`WARM_UP`]).
+const MEASUREMENT: Duration = Duration::from_millis(1200);
 
 fn state_machine(c: &mut Criterion) {
     let (hand_written, async_fn) = sizes();
@@ -44,7 +44,7 @@ fn state_machine(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("state_machine");
-    configure(&mut group);
+    configure(&mut group, WARM_UP, MEASUREMENT);
     for n in [10_u64, 100, 1_000] {
         group.throughput(Throughput::Elements(n));
         // The output and poll count are returned, so criterion keeps them alive.
@@ -60,7 +60,7 @@ fn state_machine(c: &mut Criterion) {
     // The runtime is built once, outside the timed closures; the futures run in a spawned task.
     let rt = rt_tokio::current_thread();
     let mut group = c.benchmark_group("state_machine_tokio_ct");
-    configure(&mut group);
+    configure(&mut group, WARM_UP, MEASUREMENT);
     for n in [100_u64, 1_000] {
         group.throughput(Throughput::Elements(n));
         group.bench_with_input(BenchmarkId::new("hand-written", n), &n, |b, &n| {

@@ -23,164 +23,27 @@
 //! cargo test -p examples-smol --test semantics
 //! ```
 
-use std::any::Any;
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::env;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex as StdMutex, mpsc as std_mpsc};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt, poll};
 use smol::channel::{self, RecvError, SendError};
 use smol::lock::Mutex;
-use smol::{LocalExecutor, Task, Timer};
+use smol::{LocalExecutor, Timer};
 
-/// The longest any wait in these tests may take before the test gives up: only reached when the
-/// asserted behaviour is broken, never on a passing run.
-const LIMIT: Duration = Duration::from_secs(5);
-
-/// How long a test waits to see that something does *not* happen (a job that must not start).
-const QUIET: Duration = Duration::from_millis(100);
-
-/// Set in a child process started by [`run_in_child`]: which case of the test to run.
-const CHILD_CASE: &str = "SEMANTICS_CHILD_CASE";
-
-/// Drops are how a test sees that a task's future was dropped (cancelled) rather than finished.
-struct SetOnDrop(Arc<AtomicBool>);
-
-impl Drop for SetOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
-}
-
-/// Where blocking jobs wait: it counts the jobs that have reached it and holds each one (blocking
-/// its thread) until [`Gate::open`], so a test sees how many jobs a pool runs at the same time.
-#[derive(Default)]
-struct Gate {
-    /// How many jobs have arrived, and whether the gate is open.
-    state: StdMutex<(usize, bool)>,
-    changed: Condvar,
-}
-
-impl Gate {
-    /// Called by a job: counts it, then blocks its thread until the gate opens (or [`LIMIT`]).
-    fn arrive(&self) {
-        let mut state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
-        state.0 += 1;
-        self.changed.notify_all();
-        let _state = self
-            .changed
-            .wait_timeout_while(state, LIMIT, |(_, open)| !*open)
-            .expect("no thread panics holding the gate's lock");
-    }
-
-    /// Waits until `n` jobs have arrived or `within` has passed; returns how many have arrived.
-    fn arrived(&self, n: usize, within: Duration) -> usize {
-        let state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
-        let (state, _) = self
-            .changed
-            .wait_timeout_while(state, within, |(arrived, _)| *arrived < n)
-            .expect("no thread panics holding the gate's lock");
-        state.0
-    }
-
-    /// Lets every job through, those waiting and those still to come.
-    fn open(&self) {
-        self.state
-            .lock()
-            .expect("no thread panics holding the gate's lock")
-            .1 = true;
-        self.changed.notify_all();
-    }
-}
-
-/// Starts `jobs` tasks with `spawn`, each blocking its thread at a gate, and returns how many
-/// ran at the same time (at most `jobs - 1` are expected) and the names of their threads.
-fn concurrent_jobs(
-    jobs: usize,
-    spawn: impl Fn(Box<dyn FnOnce() -> Option<String> + Send>) -> Task<Option<String>>,
-) -> (usize, HashSet<Option<String>>) {
-    let gate = Arc::new(Gate::default());
-    let tasks: Vec<Task<Option<String>>> = (0..jobs)
-        .map(|_| {
-            let gate = Arc::clone(&gate);
-            spawn(Box::new(move || {
-                gate.arrive();
-                thread::current().name().map(str::to_owned)
-            }))
-        })
-        .collect();
-    // Every job but the last can start; the last must not start while they block.
-    let _ = gate.arrived(jobs - 1, LIMIT);
-    let at_once = gate.arrived(jobs, QUIET);
-    gate.open();
-    let names = smol::block_on(smol::future::or(futures::future::join_all(tasks), async {
-        Timer::after(LIMIT).await;
-        panic!("the jobs finish once the gate is open");
-    }));
-    (at_once, names.into_iter().collect())
-}
-
-/// The message of a panic payload (`panic!` with a literal gives `&str`, with arguments `String`).
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("<not a string>")
-}
-
-/// Runs the test `test` of this binary again in a child process, with `CHILD_CASE=case` and the
-/// variables of `vars` set (`Some`) or removed (`None`), and asserts that it ran and passed.
-fn run_in_child(test: &str, case: &str, vars: &[(&str, Option<&str>)]) {
-    let exe = env::current_exe().expect("a test binary knows its own path");
-    let mut command = Command::new(exe);
-    command
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_CASE, case)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in vars {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
-    let mut child = command.spawn().expect("the test binary can start itself");
-    let deadline = Instant::now() + LIMIT;
-    while child.try_wait().expect("waiting for the child").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    let output = child
-        .wait_with_output()
-        .expect("collecting the child's output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child `{test}` case `{case}` failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-}
+use shared::semantics::{
+    CHILD_CASE, GatedJobs, LIMIT, SetOnDrop, concurrent_jobs, panic_message, run_in_child,
+    thread_name,
+};
 
 /// Dropping a smol `Task` cancels it: a task not yet started never runs, a started one is
 /// dropped at its `.await`; `detach()` is how a task is kept running without its handle.
@@ -284,7 +147,7 @@ fn spawn_outside_runtime() {
     let (tx, rx) = std_mpsc::channel();
     smol::spawn(async move {
         Timer::after(Duration::from_millis(1)).await;
-        let _ = tx.send(thread::current().name().map(str::to_owned));
+        let _ = tx.send(thread_name());
     })
     .detach();
     let name = rx.recv_timeout(LIMIT).expect("the task runs on its own");
@@ -379,21 +242,10 @@ fn blocking_pool() {
         }
         Err(_) => {
             const JOBS: usize = 4;
-            let gate = Arc::new(Gate::default());
-            let jobs: Vec<Task<(ThreadId, Option<String>)>> = (0..JOBS)
-                .map(|_| {
-                    let gate = Arc::clone(&gate);
-                    smol::unblock(move || {
-                        gate.arrive();
-                        let current = thread::current();
-                        (current.id(), current.name().map(str::to_owned))
-                    })
-                })
-                .collect();
-            let arrived = gate.arrived(JOBS, LIMIT);
-            gate.open();
+            let jobs = GatedJobs::start(JOBS, smol::unblock);
+            let arrived = jobs.arrived(JOBS, LIMIT);
+            let threads = jobs.open();
             assert_eq!(arrived, JOBS, "all jobs block at the same time");
-            let threads = smol::block_on(futures::future::join_all(jobs));
             let ids: HashSet<ThreadId> = threads.iter().map(|(id, _)| *id).collect();
             assert_eq!(ids.len(), JOBS, "one thread per blocked job");
             assert!(!ids.contains(&thread::current().id()));

@@ -20,15 +20,13 @@
 //! cargo test -p examples-tokio --test semantics
 //! ```
 
-use std::any::Any;
 use std::collections::HashSet;
 use std::env;
 use std::future::Future;
 use std::panic;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex as StdMutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -38,118 +36,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::{self, JoinHandle};
 use tokio::time::{Instant, MissedTickBehavior, advance, interval, sleep, timeout};
 
-/// The longest any wait in these tests may take before the test gives up: only reached when the
-/// asserted behaviour is broken, never on a passing run.
-const LIMIT: Duration = Duration::from_secs(5);
-
-/// How long a test waits to see that something does *not* happen (a job that must not start).
-const QUIET: Duration = Duration::from_millis(100);
-
-/// Set in a child process started by [`run_in_child`]: which case of the test to run.
-const CHILD_CASE: &str = "SEMANTICS_CHILD_CASE";
-
-/// Drops are how a test sees that a task's future was dropped (cancelled) rather than finished.
-struct SetOnDrop(Arc<AtomicBool>);
-
-impl Drop for SetOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
-}
-
-/// Where blocking jobs wait: it counts the jobs that have reached it and holds each one (blocking
-/// its thread) until [`Gate::open`], so a test sees how many jobs a pool runs at the same time.
-#[derive(Default)]
-struct Gate {
-    /// How many jobs have arrived, and whether the gate is open.
-    state: StdMutex<(usize, bool)>,
-    changed: Condvar,
-}
-
-impl Gate {
-    /// Called by a job: counts it, then blocks its thread until the gate opens (or [`LIMIT`]).
-    fn arrive(&self) {
-        let mut state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
-        state.0 += 1;
-        self.changed.notify_all();
-        let _state = self
-            .changed
-            .wait_timeout_while(state, LIMIT, |(_, open)| !*open)
-            .expect("no thread panics holding the gate's lock");
-    }
-
-    /// Waits until `n` jobs have arrived or `within` has passed; returns how many have arrived.
-    fn arrived(&self, n: usize, within: Duration) -> usize {
-        let state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
-        let (state, _) = self
-            .changed
-            .wait_timeout_while(state, within, |(arrived, _)| *arrived < n)
-            .expect("no thread panics holding the gate's lock");
-        state.0
-    }
-
-    /// Lets every job through, those waiting and those still to come.
-    fn open(&self) {
-        self.state
-            .lock()
-            .expect("no thread panics holding the gate's lock")
-            .1 = true;
-        self.changed.notify_all();
-    }
-}
-
-/// The message of a panic payload (`panic!` with a literal gives `&str`, with arguments `String`).
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("<not a string>")
-}
-
-/// Runs the test `test` of this binary again in a child process, with `CHILD_CASE=case` and the
-/// variables of `vars` set (`Some`) or removed (`None`), and asserts that it ran and passed.
-fn run_in_child(test: &str, case: &str, vars: &[(&str, Option<&str>)]) {
-    let exe = env::current_exe().expect("a test binary knows its own path");
-    let mut command = Command::new(exe);
-    command
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_CASE, case)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in vars {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
-    let mut child = command.spawn().expect("the test binary can start itself");
-    let deadline = std::time::Instant::now() + LIMIT;
-    while child.try_wait().expect("waiting for the child").is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    let output = child
-        .wait_with_output()
-        .expect("collecting the child's output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child `{test}` case `{case}` failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-}
+use shared::semantics::{
+    CHILD_CASE, GatedJobs, LIMIT, QUIET, SetOnDrop, panic_message, run_in_child, thread_name,
+};
 
 /// Dropping a tokio `JoinHandle` detaches the task: it keeps running to completion, and only
 /// `abort()` would stop it.
@@ -273,7 +162,7 @@ fn default_thread_count() {
             let runtime = Runtime::new().expect("a runtime builds");
             assert_eq!(runtime.metrics().num_workers(), expected);
             let name = runtime.block_on(async {
-                tokio::spawn(async { thread::current().name().map(str::to_owned) })
+                tokio::spawn(async { thread_name() })
                     .await
                     .expect("no panic")
             });
@@ -358,23 +247,11 @@ fn blocking_pool() {
         let worker = tokio::spawn(async { thread::current().id() })
             .await
             .expect("no panic");
-        let gate = Arc::new(Gate::default());
-        let jobs: Vec<JoinHandle<ThreadId>> = (0..JOBS)
-            .map(|_| {
-                let gate = Arc::clone(&gate);
-                task::spawn_blocking(move || {
-                    gate.arrive();
-                    thread::current().id()
-                })
-            })
-            .collect();
-        let arrived = gate.arrived(JOBS, LIMIT);
-        gate.open();
+        let jobs = GatedJobs::start(JOBS, task::spawn_blocking);
+        let arrived = jobs.arrived(JOBS, LIMIT);
+        let threads = jobs.open();
         assert_eq!(arrived, JOBS, "all jobs block at the same time");
-        let mut threads = HashSet::new();
-        for job in jobs {
-            threads.insert(job.await.expect("no panic"));
-        }
+        let threads: HashSet<ThreadId> = threads.into_iter().map(|(id, _)| id).collect();
         assert_eq!(threads.len(), JOBS, "one thread per blocked job");
         assert!(!threads.contains(&worker), "none of them is the worker");
     });
@@ -384,19 +261,10 @@ fn blocking_pool() {
         .build()
         .expect("a runtime builds");
     capped.block_on(async {
-        let gate = Arc::new(Gate::default());
-        let jobs: Vec<JoinHandle<()>> = (0..3)
-            .map(|_| {
-                let gate = Arc::clone(&gate);
-                task::spawn_blocking(move || gate.arrive())
-            })
-            .collect();
-        let first_two = gate.arrived(2, LIMIT);
-        let with_third = gate.arrived(3, QUIET);
-        gate.open();
-        for job in jobs {
-            job.await.expect("no panic");
-        }
+        let jobs = GatedJobs::start(3, task::spawn_blocking);
+        let first_two = jobs.arrived(2, LIMIT);
+        let with_third = jobs.arrived(3, QUIET);
+        jobs.open();
         assert_eq!(first_two, 2);
         assert_eq!(with_third, 2, "the third job waits for a free thread");
     });

@@ -4,6 +4,8 @@
 //! - [`expected`]: the small pattern language of `tests/expected/<example>.stdout` files.
 //! - [`harness`]: runs every example of a crate and checks its output against those files.
 //! - [`process`]: starts a server or client example, waits for `listening on`, stops it with SIGINT.
+//! - [`semantics`]: the std-only support of the three crates' `tests/semantics.rs` (gates, limits,
+//!   re-running a test in a child process).
 //! - [`suites`]: the integration tests every runtime's servers and clients must pass, written once.
 //!
 //! Nothing here depends on a runtime: the three example crates use it as a dev-dependency (examples
@@ -14,4 +16,5 @@ pub mod expected;
 pub mod frame;
 pub mod harness;
 pub mod process;
+pub mod semantics;
 pub mod suites;
