@@ -102,7 +102,7 @@ impl Runtimes {
 }
 
 // As in the `runtimes` bench, every measured workload runs inside a task spawned on the runtime
-// being measured, never directly in `block_on` (DESIGN.md, "benches").
+// being measured, never directly in `block_on` (docs/design.md, "Benchmarks").
 
 /// Benches `workload` at each of `sizes` under the id `runtime/size`, on connections set up once,
 /// outside the measurement: each iteration moves `connections` into `workload` (which spawns the
@@ -134,8 +134,7 @@ where
             });
         });
     }
-    slot.into_inner()
-        .expect("the last iteration gave them back")
+    slot.into_inner().expect("the last iteration gave them back")
 }
 
 /// Benches `workload` (which spawns the measured task) under the id `runtime/size`; its count
@@ -152,17 +151,14 @@ fn bench_on<E, W, F>(
     F: Future<Output = usize>,
 {
     group.bench_function(BenchmarkId::new(runtime, size), |b| {
-        b.to_async(executor())
-            .iter(|| async { assert_eq!(workload().await, size) });
+        b.to_async(executor()).iter(|| async { assert_eq!(workload().await, size) });
     });
 }
 
 fn tcp_echo(group: &mut Group<'_>, rts: &Runtimes) {
     for (id, rt) in rts.tokio() {
         let server = rt.block_on(io_tokio::EchoServer::start()).expect(SERVER);
-        let stream = rt
-            .block_on(io_tokio::connect(server.addr()))
-            .expect(CONNECT);
+        let stream = rt.block_on(io_tokio::connect(server.addr())).expect(CONNECT);
         let stream = bench_on_connections(
             group,
             id,
@@ -220,12 +216,8 @@ fn tcp_echo(group: &mut Group<'_>, rts: &Runtimes) {
     assert_eq!(smol::block_on(server.stop()), 1);
 
     let local = &rts.smol_local;
-    let server = local
-        .block_on(io_smol::EchoServer::start_local(&local.0))
-        .expect(SERVER);
-    let stream = local
-        .block_on(io_smol::connect(server.addr()))
-        .expect(CONNECT);
+    let server = local.block_on(io_smol::EchoServer::start_local(&local.0)).expect(SERVER);
+    let stream = local.block_on(io_smol::connect(server.addr())).expect(CONNECT);
     let stream = bench_on_connections(
         group,
         "smol-local",
@@ -312,9 +304,7 @@ fn tcp_echo_many(group: &mut Group<'_>, rts: &Runtimes) {
     assert_eq!(smol::block_on(server.stop()), CONNECTIONS);
 
     let local = &rts.smol_local;
-    let server = local
-        .block_on(io_smol::EchoServer::start_local(&local.0))
-        .expect(SERVER);
+    let server = local.block_on(io_smol::EchoServer::start_local(&local.0)).expect(SERVER);
     let connects = (0..CONNECTIONS).map(|_| io_smol::connect(server.addr()));
     let streams = local.block_on(try_join_all(connects)).expect(CONNECT);
     let streams = bench_on_connections(
@@ -416,9 +406,7 @@ fn spawn_blocking(group: &mut Group<'_>, rts: &Runtimes) {
                 size,
                 || rt,
                 || async move {
-                    tokio::spawn(io_tokio::spawn_blocking_many(black_box(size)))
-                        .await
-                        .expect(TASK)
+                    tokio::spawn(io_tokio::spawn_blocking_many(black_box(size))).await.expect(TASK)
                 },
             );
         }

@@ -101,10 +101,7 @@ impl Runtimes {
             tokio_ct: rt_tokio::current_thread(),
             smol: rt_smol::MultiThread::new(worker_threads()),
             smol_local: SmolLocal(rt_smol::local_executor()),
-            futures_local: FuturesLocal {
-                spawner: pool.spawner(),
-                pool: RefCell::new(pool),
-            },
+            futures_local: FuturesLocal { spawner: pool.spawner(), pool: RefCell::new(pool) },
         };
         eprintln!(
             "threads: tokio-mt {} workers; tokio-ct 1; async-std {} (ASYNC_STD_THREAD_COUNT or CPUs); \
@@ -120,9 +117,9 @@ impl Runtimes {
 
 // In every variant the workload runs inside a spawned task, never directly in `block_on`: on a
 // multi-thread runtime the `block_on` future is polled by the bench thread, not by the workers, and
-// timing the workload there costs up to 28x on this machine (DESIGN.md, "benches"). Each helper
-// below benches one runtime family on one size; every workload returns a count that must equal
-// the size.
+// timing the workload there costs up to 28x on this machine (docs/design.md, "Benchmarks"). Each
+// helper below benches one runtime family on one size; every workload returns a count that must
+// equal the size.
 
 /// Benches `workload(size)` on the tokio runtime `rt`, under the id `id`.
 fn bench_on_tokio<F, Fut>(group: &mut Group<'_>, id: &str, rt: &Runtime, size: usize, workload: F)
@@ -132,9 +129,8 @@ where
 {
     group.bench_with_input(BenchmarkId::new(id, size), &size, |b, &n| {
         b.to_async(rt).iter(|| async {
-            let count = tokio::spawn(workload(black_box(n)))
-                .await
-                .expect("the workload task cannot panic");
+            let count =
+                tokio::spawn(workload(black_box(n))).await.expect("the workload task cannot panic");
             assert_eq!(count, n);
         });
     });
@@ -214,9 +210,7 @@ where
 
 /// Sets the group's per-item throughput for `size`.
 fn per_item(group: &mut Group<'_>, size: usize) {
-    group.throughput(Throughput::Elements(
-        size.try_into().expect("sizes fit in u64"),
-    ));
+    group.throughput(Throughput::Elements(size.try_into().expect("sizes fit in u64")));
 }
 
 fn spawn_many(group: &mut Group<'_>, rts: &Runtimes) {
@@ -224,13 +218,7 @@ fn spawn_many(group: &mut Group<'_>, rts: &Runtimes) {
         per_item(group, size);
         bench_tokio(group, rts, size, rt_tokio::spawn_many);
         bench_async_std(group, size, rt_async_std::spawn_many);
-        bench_smol(
-            group,
-            rts,
-            size,
-            rt_smol::spawn_many,
-            rt_smol::spawn_many_local,
-        );
+        bench_smol(group, rts, size, rt_smol::spawn_many, rt_smol::spawn_many_local);
         bench_futures(group, rts, size, rt_futures::spawn_many);
     }
 }
@@ -256,13 +244,7 @@ fn chained_spawn(group: &mut Group<'_>, rts: &Runtimes) {
         per_item(group, size);
         bench_tokio(group, rts, size, rt_tokio::chained_spawn);
         bench_async_std(group, size, rt_async_std::chained_spawn);
-        bench_smol(
-            group,
-            rts,
-            size,
-            rt_smol::chained_spawn,
-            rt_smol::chained_spawn_local,
-        );
+        bench_smol(group, rts, size, rt_smol::chained_spawn, rt_smol::chained_spawn_local);
         bench_futures(group, rts, size, rt_futures::chained_spawn);
     }
 }
@@ -272,13 +254,7 @@ fn ping_pong(group: &mut Group<'_>, rts: &Runtimes) {
         per_item(group, size);
         bench_tokio(group, rts, size, rt_tokio::ping_pong);
         bench_async_std(group, size, rt_async_std::ping_pong);
-        bench_smol(
-            group,
-            rts,
-            size,
-            rt_smol::ping_pong,
-            rt_smol::ping_pong_local,
-        );
+        bench_smol(group, rts, size, rt_smol::ping_pong, rt_smol::ping_pong_local);
         bench_futures(group, rts, size, rt_futures::ping_pong);
     }
 }
@@ -296,9 +272,7 @@ fn mpsc_with(producers: usize, group: &mut Group<'_>, rts: &Runtimes) {
             |ex, n| rt_smol::mpsc(ex, producers, n, CAPACITY),
             |ex, n| rt_smol::mpsc_local(ex, producers, n, CAPACITY),
         );
-        bench_futures(group, rts, size, |s, n| {
-            rt_futures::mpsc(s, producers, n, CAPACITY)
-        });
+        bench_futures(group, rts, size, |s, n| rt_futures::mpsc(s, producers, n, CAPACITY));
     }
 }
 

@@ -189,9 +189,7 @@ mod tests {
             for _ in 0..4 {
                 streams.push(connect(server.addr()).await.expect("connecting"));
             }
-            let many = round_trips_concurrently(&mut streams, 25)
-                .await
-                .expect("echoing");
+            let many = round_trips_concurrently(&mut streams, 25).await.expect("echoing");
             assert_eq!(streams.len(), 4, "every stream is handed back");
             // The server cancels connections still open: these two are.
             (single, many, server.stop().await)

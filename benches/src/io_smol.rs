@@ -46,9 +46,7 @@ impl EchoServer {
         let (listener, addr) = bind().await?;
         let (stop, stopped) = channel::bounded(1);
         let spawner = ex.clone();
-        let task = ex.spawn(serve(listener, stopped, move |stream| {
-            spawner.spawn(echo(stream))
-        }));
+        let task = ex.spawn(serve(listener, stopped, move |stream| spawner.spawn(echo(stream))));
         Ok(Self { addr, stop, task })
     }
 
@@ -58,9 +56,7 @@ impl EchoServer {
         let (listener, addr) = bind().await?;
         let (stop, stopped) = channel::bounded(1);
         let spawner = ex.clone();
-        let task = ex.spawn(serve(listener, stopped, move |stream| {
-            spawner.spawn(echo(stream))
-        }));
+        let task = ex.spawn(serve(listener, stopped, move |stream| spawner.spawn(echo(stream))));
         Ok(Self { addr, stop, task })
     }
 
@@ -170,10 +166,8 @@ pub async fn round_trips_concurrently(
     streams: &mut Vec<TcpStream>,
     per_connection: usize,
 ) -> io::Result<usize> {
-    let tasks: Vec<_> = streams
-        .drain(..)
-        .map(|stream| ex.spawn(client(stream, per_connection)))
-        .collect();
+    let tasks: Vec<_> =
+        streams.drain(..).map(|stream| ex.spawn(client(stream, per_connection))).collect();
     join_clients(tasks, streams).await
 }
 
@@ -183,10 +177,8 @@ pub async fn round_trips_concurrently_local(
     streams: &mut Vec<TcpStream>,
     per_connection: usize,
 ) -> io::Result<usize> {
-    let tasks: Vec<_> = streams
-        .drain(..)
-        .map(|stream| ex.spawn(client(stream, per_connection)))
-        .collect();
+    let tasks: Vec<_> =
+        streams.drain(..).map(|stream| ex.spawn(client(stream, per_connection))).collect();
     join_clients(tasks, streams).await
 }
 
@@ -264,9 +256,7 @@ mod tests {
                 for _ in 0..4 {
                     streams.push(connect(server.addr()).await.expect("connecting"));
                 }
-                let many = round_trips_concurrently(ex, &mut streams, 25)
-                    .await
-                    .expect("echoing");
+                let many = round_trips_concurrently(ex, &mut streams, 25).await.expect("echoing");
                 assert_eq!(streams.len(), 4, "every stream is handed back");
                 // The server cancels connections still open: these two are.
                 (single, many, server.stop().await)
@@ -279,18 +269,15 @@ mod tests {
     fn tcp_echo_round_trips_and_the_server_stops_on_a_local_executor() {
         let ex = Rc::new(LocalExecutor::new());
         let (single, many, accepted) = smol::block_on(ex.run(async {
-            let server = EchoServer::start_local(&ex)
-                .await
-                .expect("binding on loopback");
+            let server = EchoServer::start_local(&ex).await.expect("binding on loopback");
             let mut stream = connect(server.addr()).await.expect("connecting");
             let single = round_trips(&mut stream, 300).await.expect("echoing");
             let mut streams = Vec::new();
             for _ in 0..4 {
                 streams.push(connect(server.addr()).await.expect("connecting"));
             }
-            let many = round_trips_concurrently_local(&ex, &mut streams, 25)
-                .await
-                .expect("echoing");
+            let many =
+                round_trips_concurrently_local(&ex, &mut streams, 25).await.expect("echoing");
             assert_eq!(streams.len(), 4, "every stream is handed back");
             (single, many, server.stop().await)
         }));

@@ -162,9 +162,7 @@ pub async fn read_file(path: impl AsRef<Path>) -> io::Result<usize> {
 /// Runs `n` tiny jobs through `tokio::task::spawn_blocking` and joins them all; returns how many
 /// came back with [`JOB_SUM`].
 pub async fn spawn_blocking_many(n: usize) -> usize {
-    let jobs: Vec<_> = (0..n)
-        .map(|_| tokio::task::spawn_blocking(blocking_job))
-        .collect();
+    let jobs: Vec<_> = (0..n).map(|_| tokio::task::spawn_blocking(blocking_job)).collect();
     let mut correct = 0;
     for job in jobs {
         let sum = job.await.expect("a blocking job does not panic");
@@ -194,9 +192,7 @@ mod tests {
                 for _ in 0..4 {
                     streams.push(connect(server.addr()).await.expect("connecting"));
                 }
-                let many = round_trips_concurrently(&mut streams, 25)
-                    .await
-                    .expect("echoing");
+                let many = round_trips_concurrently(&mut streams, 25).await.expect("echoing");
                 assert_eq!(streams.len(), 4, "every stream is handed back");
                 // The server aborts connections still open: these two are.
                 (single, many, server.stop().await)

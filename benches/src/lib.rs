@@ -39,16 +39,8 @@ mod tests {
         let modules = [
             ("rt_tokio.rs", include_str!("rt_tokio.rs"), "tokio"),
             ("io_tokio.rs", include_str!("io_tokio.rs"), "tokio"),
-            (
-                "rt_async_std.rs",
-                include_str!("rt_async_std.rs"),
-                "async_std",
-            ),
-            (
-                "io_async_std.rs",
-                include_str!("io_async_std.rs"),
-                "async_std",
-            ),
+            ("rt_async_std.rs", include_str!("rt_async_std.rs"), "async_std"),
+            ("io_async_std.rs", include_str!("io_async_std.rs"), "async_std"),
             ("rt_smol.rs", include_str!("rt_smol.rs"), "smol"),
             ("io_smol.rs", include_str!("io_smol.rs"), "smol"),
             ("rt_futures.rs", include_str!("rt_futures.rs"), "localpool"),
@@ -124,9 +116,8 @@ mod tests {
     {
         let mut pool = rt_futures::local_pool();
         let spawner = pool.spawner();
-        let task = spawner
-            .spawn_local_with_handle(workload(spawner.clone()))
-            .expect("the pool is alive");
+        let task =
+            spawner.spawn_local_with_handle(workload(spawner.clone())).expect("the pool is alive");
         pool.run_until(task)
     }
 
@@ -150,15 +141,11 @@ mod tests {
         let rt = rt_smol::MultiThread::new(worker_threads());
         assert_eq!(rt.threads(), worker_threads());
         drop(rt);
-        let spawned = on_smol(
-            |ex| rt_smol::spawn_many(ex, 1000),
-            |ex| rt_smol::spawn_many_local(ex, 1000),
-        );
+        let spawned =
+            on_smol(|ex| rt_smol::spawn_many(ex, 1000), |ex| rt_smol::spawn_many_local(ex, 1000));
         assert_eq!(spawned, [1000; 2]);
-        let pongs = on_smol(
-            |ex| rt_smol::ping_pong(ex, 100),
-            |ex| rt_smol::ping_pong_local(ex, 100),
-        );
+        let pongs =
+            on_smol(|ex| rt_smol::ping_pong(ex, 100), |ex| rt_smol::ping_pong_local(ex, 100));
         assert_eq!(pongs, [100; 2]);
     }
 
@@ -214,10 +201,7 @@ mod tests {
                 |ex| rt_smol::chained_spawn_local(ex, depth),
             );
             assert_eq!(smol, [depth; 2]);
-            assert_eq!(
-                on_local_pool(|s| rt_futures::chained_spawn(s, depth)),
-                depth
-            );
+            assert_eq!(on_local_pool(|s| rt_futures::chained_spawn(s, depth)), depth);
         }
     }
 
@@ -245,10 +229,7 @@ mod tests {
         assert_eq!(on_tokio(move || rt_tokio::mutex(4, n)), [n; 2]);
         assert_eq!(on_tokio(move || rt_tokio::mutex_std(4, n)), [n; 2]);
         assert_eq!(on_async_std(rt_async_std::mutex(4, n)), n);
-        let smol = on_smol(
-            |ex| rt_smol::mutex(ex, 4, n),
-            |ex| rt_smol::mutex_local(ex, 4, n),
-        );
+        let smol = on_smol(|ex| rt_smol::mutex(ex, 4, n), |ex| rt_smol::mutex_local(ex, 4, n));
         assert_eq!(smol, [n; 2]);
         assert_eq!(on_local_pool(|s| rt_futures::mutex(s, 4, n)), n);
     }
@@ -265,10 +246,7 @@ mod tests {
         assert_eq!(async_std, 50);
         assert!(took >= sleep, "an async-std sleep ended early: {took:?}");
         let (smol, took) = timed(|| {
-            on_smol(
-                |ex| rt_smol::timers(ex, 50, sleep),
-                |ex| rt_smol::timers_local(ex, 50, sleep),
-            )
+            on_smol(|ex| rt_smol::timers(ex, 50, sleep), |ex| rt_smol::timers_local(ex, 50, sleep))
         });
         assert_eq!(smol, [50; 2]);
         assert!(took >= 2 * sleep, "a smol timer fired early: {took:?}");

@@ -90,9 +90,7 @@ fn link(left: usize, reached: usize, done: channel::Sender<usize>) {
         // Never full (one message, capacity 1); closed only if the workload was cancelled.
         let _ = done.try_send(reached);
     } else {
-        drop(task::spawn(
-            async move { link(left - 1, reached + 1, done) },
-        ));
+        drop(task::spawn(async move { link(left - 1, reached + 1, done) }));
     }
 }
 
@@ -104,9 +102,7 @@ pub async fn mpsc(producers: usize, messages: usize, capacity: usize) -> usize {
         let tx = tx.clone();
         drop(task::spawn(async move {
             for i in 0..share {
-                tx.send(i)
-                    .await
-                    .expect("the consumer outlives the producers");
+                tx.send(i).await.expect("the consumer outlives the producers");
             }
         }));
     }

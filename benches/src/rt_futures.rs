@@ -25,9 +25,7 @@ pub fn local_pool() -> LocalPool {
 
 /// Spawns `n` empty tasks on `spawner` and joins them all; returns how many joined.
 pub async fn spawn_many(spawner: LocalSpawner, n: usize) -> usize {
-    let handles: Vec<_> = (0..n)
-        .map(|i| spawn_joinable(&spawner, async move { i }))
-        .collect();
+    let handles: Vec<_> = (0..n).map(|i| spawn_joinable(&spawner, async move { i })).collect();
     join_all(handles).await
 }
 
@@ -140,9 +138,7 @@ pub async fn mpsc(
         spawner
             .spawn_local(async move {
                 for i in 0..share {
-                    tx.send(i)
-                        .await
-                        .expect("the consumer outlives the producers");
+                    tx.send(i).await.expect("the consumer outlives the producers");
                 }
             })
             .expect("the pool outlives its tasks");
@@ -183,9 +179,7 @@ fn spawn_joinable<F>(spawner: &LocalSpawner, future: F) -> RemoteHandle<F::Outpu
 where
     F: Future + 'static,
 {
-    spawner
-        .spawn_local_with_handle(future)
-        .expect("the pool outlives its tasks")
+    spawner.spawn_local_with_handle(future).expect("the pool outlives its tasks")
 }
 
 /// Awaits every handle; returns how many joined.

@@ -40,11 +40,7 @@ impl MultiThread {
                     .expect("starting an executor thread")
             })
             .collect();
-        Self {
-            executor,
-            stop: Some(stop),
-            threads,
-        }
+        Self { executor, stop: Some(stop), threads }
     }
 
     /// The executor to spawn on.
@@ -161,9 +157,7 @@ pub async fn chained_spawn(ex: Arc<Executor<'static>>, depth: usize) -> usize {
         return 0;
     }
     let (done_tx, done_rx) = channel::bounded(1);
-    ex.clone()
-        .spawn(async move { link(ex, depth - 1, 1, done_tx) })
-        .detach();
+    ex.clone().spawn(async move { link(ex, depth - 1, 1, done_tx) }).detach();
     done_rx.recv().await.expect("the last link reports")
 }
 
@@ -174,9 +168,7 @@ fn link(ex: Arc<Executor<'static>>, left: usize, reached: usize, done: Sender<us
         // Never full (one message, capacity 1); closed only if the workload was cancelled.
         let _ = done.try_send(reached);
     } else {
-        ex.clone()
-            .spawn(async move { link(ex, left - 1, reached + 1, done) })
-            .detach();
+        ex.clone().spawn(async move { link(ex, left - 1, reached + 1, done) }).detach();
     }
 }
 
@@ -186,9 +178,7 @@ pub async fn chained_spawn_local(ex: Rc<LocalExecutor<'static>>, depth: usize) -
         return 0;
     }
     let (done_tx, done_rx) = channel::bounded(1);
-    ex.clone()
-        .spawn(async move { link_local(ex, depth - 1, 1, done_tx) })
-        .detach();
+    ex.clone().spawn(async move { link_local(ex, depth - 1, 1, done_tx) }).detach();
     done_rx.recv().await.expect("the last link reports")
 }
 
@@ -197,9 +187,7 @@ fn link_local(ex: Rc<LocalExecutor<'static>>, left: usize, reached: usize, done:
     if left == 0 {
         let _ = done.try_send(reached);
     } else {
-        ex.clone()
-            .spawn(async move { link_local(ex, left - 1, reached + 1, done) })
-            .detach();
+        ex.clone().spawn(async move { link_local(ex, left - 1, reached + 1, done) }).detach();
     }
 }
 
@@ -238,9 +226,7 @@ pub async fn mpsc_local(
 /// A producer of `mpsc`: sends `share` messages, then drops its sender.
 async fn produce(tx: Sender<usize>, share: usize) {
     for i in 0..share {
-        tx.send(i)
-            .await
-            .expect("the consumer outlives the producers");
+        tx.send(i).await.expect("the consumer outlives the producers");
     }
 }
 
@@ -259,9 +245,8 @@ async fn consume(rx: Receiver<usize>) -> usize {
 /// The tasks contend for the lock because `ex` runs them on several threads.
 pub async fn mutex(ex: Arc<Executor<'static>>, tasks: usize, total: usize) -> usize {
     let counter = Arc::new(Mutex::new(0_usize));
-    let tasks: Vec<_> = shares(total, tasks)
-        .map(|n| ex.spawn(increment(counter.clone(), n)))
-        .collect();
+    let tasks: Vec<_> =
+        shares(total, tasks).map(|n| ex.spawn(increment(counter.clone(), n))).collect();
     join_all(tasks).await;
     *counter.lock().await
 }
@@ -270,9 +255,8 @@ pub async fn mutex(ex: Arc<Executor<'static>>, tasks: usize, total: usize) -> us
 /// uncontended path.
 pub async fn mutex_local(ex: Rc<LocalExecutor<'static>>, tasks: usize, total: usize) -> usize {
     let counter = Arc::new(Mutex::new(0_usize));
-    let tasks: Vec<_> = shares(total, tasks)
-        .map(|n| ex.spawn(increment(counter.clone(), n)))
-        .collect();
+    let tasks: Vec<_> =
+        shares(total, tasks).map(|n| ex.spawn(increment(counter.clone(), n))).collect();
     join_all(tasks).await;
     *counter.lock().await
 }

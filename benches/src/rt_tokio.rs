@@ -25,10 +25,7 @@ pub fn multi_thread() -> Runtime {
 /// tokio's current-thread runtime (id `tokio-ct`): everything runs on the thread in `block_on`.
 /// Its I/O and time drivers are enabled, as `#[tokio::main(flavor = "current_thread")]` does.
 pub fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("building a tokio runtime")
+    Builder::new_current_thread().enable_all().build().expect("building a tokio runtime")
 }
 
 /// Spawns `n` empty tasks on the current runtime and joins them all; returns how many joined.
@@ -110,9 +107,7 @@ pub async fn mpsc(producers: usize, messages: usize, capacity: usize) -> usize {
         let tx = tx.clone();
         tokio::spawn(async move {
             for i in 0..share {
-                tx.send(i)
-                    .await
-                    .expect("the consumer outlives the producers");
+                tx.send(i).await.expect("the consumer outlives the producers");
             }
         });
     }
@@ -168,9 +163,7 @@ pub async fn mutex_std(tasks: usize, total: usize) -> usize {
 /// joins them; returns how many woke. The runtime needs its time driver (both builders here
 /// enable it).
 pub async fn timers(n: usize, duration: Duration) -> usize {
-    let handles: Vec<_> = (0..n)
-        .map(|_| tokio::spawn(tokio::time::sleep(duration)))
-        .collect();
+    let handles: Vec<_> = (0..n).map(|_| tokio::spawn(tokio::time::sleep(duration))).collect();
     join_all(handles).await
 }
 

@@ -58,10 +58,7 @@ pub struct YieldOnce {
 impl YieldOnce {
     /// A leaf that yields once, then returns `value`.
     pub fn new(value: u64) -> Self {
-        Self {
-            value,
-            yielded: false,
-        }
+        Self { value, yielded: false }
     }
 }
 
@@ -106,12 +103,7 @@ pub struct ChecksumMachine {
 #[derive(Debug)]
 enum State {
     /// At step `i` of `n`, awaiting `leaf`, with the checksum of steps `0..i` in `acc`.
-    Step {
-        i: u64,
-        n: u64,
-        acc: u64,
-        leaf: YieldOnce,
-    },
+    Step { i: u64, n: u64, acc: u64, leaf: YieldOnce },
     /// The output was returned; polling again is the caller's bug.
     Done,
 }
@@ -119,14 +111,7 @@ enum State {
 impl ChecksumMachine {
     /// A machine that computes the `n`-step checksum when polled to completion.
     pub fn new(n: u64) -> Self {
-        Self {
-            state: State::Step {
-                i: 0,
-                n,
-                acc: SEED,
-                leaf: YieldOnce::new(0),
-            },
-        }
+        Self { state: State::Step { i: 0, n, acc: SEED, leaf: YieldOnce::new(0) } }
     }
 }
 
@@ -192,10 +177,7 @@ fn poll_once<F: Future>(future: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Ou
 /// A future's size is fixed by its type, not by `n`: it holds what lives across a suspension
 /// point, not anything per step.
 pub fn sizes() -> (usize, usize) {
-    (
-        size_of_val(&ChecksumMachine::new(0)),
-        size_of_val(&checksum_async(0)),
-    )
+    (size_of_val(&ChecksumMachine::new(0)), size_of_val(&checksum_async(0)))
 }
 
 #[cfg(test)]
@@ -208,11 +190,7 @@ mod tests {
     fn both_machines_compute_the_plain_loops_checksum() {
         for n in SIZES {
             let expected = checksum_sync(n);
-            assert_eq!(
-                block_on_noop(ChecksumMachine::new(n)).0,
-                expected,
-                "n = {n}"
-            );
+            assert_eq!(block_on_noop(ChecksumMachine::new(n)).0, expected, "n = {n}");
             assert_eq!(block_on_noop(checksum_async(n)).0, expected, "n = {n}");
         }
         // The checksum depends on every step, so equal results are not an accident of a constant.
@@ -256,11 +234,7 @@ mod tests {
             if let Poll::Ready(output) = Pin::new(&mut machine).poll(&mut cx) {
                 break output;
             }
-            assert_eq!(
-                wakes.0.load(Ordering::Relaxed),
-                polls,
-                "woken before each Pending"
-            );
+            assert_eq!(wakes.0.load(Ordering::Relaxed), polls, "woken before each Pending");
         };
         assert_eq!((output, polls), (checksum_sync(3), 4));
     }
@@ -291,10 +265,7 @@ mod tests {
     fn the_hand_written_machine_panics_when_polled_after_completion() {
         let mut machine = ChecksumMachine::new(0);
         let mut cx = Context::from_waker(Waker::noop());
-        assert_eq!(
-            Pin::new(&mut machine).poll(&mut cx),
-            Poll::Ready(checksum_sync(0))
-        );
+        assert_eq!(Pin::new(&mut machine).poll(&mut cx), Poll::Ready(checksum_sync(0)));
         let _ = Pin::new(&mut machine).poll(&mut cx);
     }
 }

@@ -58,51 +58,24 @@ fn c10k(args: &[&str]) -> Run {
 /// Runs 200 connections x 2 rounds on `runtime` and checks the summary, including the exact
 /// list of server threads.
 fn holds_200_connections(runtime: &str, threads: &str) {
-    let run = c10k(&[
-        "--runtime",
-        runtime,
-        "--connections",
-        "200",
-        "--rounds",
-        "2",
-    ]);
+    let run = c10k(&["--runtime", runtime, "--connections", "200", "--rounds", "2"]);
     let summary = &run.stdout;
-    assert!(
-        run.status.success(),
-        "{runtime}: {}\n{summary}{}",
-        run.status,
-        run.stderr
-    );
+    assert!(run.status.success(), "{runtime}: {}\n{summary}{}", run.status, run.stderr);
     let line = |prefix: &str| {
         summary
             .lines()
             .find(|line| line.starts_with(prefix))
             .unwrap_or_else(|| panic!("{runtime}: no `{prefix}` line in\n{summary}"))
     };
-    assert!(
-        line("runtime: ").starts_with(&format!("runtime: {runtime} (")),
-        "{summary}"
-    );
-    assert!(
-        line("runtime: ").ends_with("connections held: 200/200, errors: 0"),
-        "{summary}"
-    );
+    assert!(line("runtime: ").starts_with(&format!("runtime: {runtime} (")), "{summary}");
+    assert!(line("runtime: ").ends_with("connections held: 200/200, errors: 0"), "{summary}");
     assert!(
         line("round trips: ").starts_with("round trips: 400 (2 rounds, 32-byte messages"),
         "{summary}"
     );
-    assert!(
-        line("server RSS: ").contains("with 200 connections: "),
-        "{summary}"
-    );
-    assert_eq!(
-        line("server threads: "),
-        format!("server threads: {threads}")
-    );
-    assert_eq!(
-        line("server stopped by SIGINT: "),
-        "server stopped by SIGINT: exit status: 0"
-    );
+    assert!(line("server RSS: ").contains("with 200 connections: "), "{summary}");
+    assert_eq!(line("server threads: "), format!("server threads: {threads}"));
+    assert_eq!(line("server stopped by SIGINT: "), "server stopped by SIGINT: exit status: 0");
     assert!(run.stderr.is_empty(), "{runtime}: {}", run.stderr);
 }
 
@@ -122,10 +95,7 @@ fn smol_holds_200_connections_on_a_local_executor() {
 fn async_std_holds_200_connections_on_one_runtime_thread() {
     // Tasks on the one runtime thread (name cut at 15 bytes by the kernel); the main thread waits
     // in `block_on`; plus async-io's reactor helper thread.
-    holds_200_connections(
-        "async-std",
-        "4 [c10k, c10k-sigint, async-io, async-std/runti]",
-    );
+    holds_200_connections("async-std", "4 [c10k, c10k-sigint, async-io, async-std/runti]");
 }
 
 /// Asserts that `args` are refused before any connection: exit status 2, the reason on stderr,
@@ -133,28 +103,18 @@ fn async_std_holds_200_connections_on_one_runtime_thread() {
 fn refused(args: &[&str], reason: &str) {
     let run = c10k(args);
     assert_eq!(run.status.code(), Some(2), "{args:?}: {}", run.stderr);
-    assert!(
-        run.stderr.contains(reason),
-        "{args:?}: `{reason}` not in {}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(reason), "{args:?}: `{reason}` not in {}", run.stderr);
     assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
 }
 
 #[test]
 fn an_unknown_runtime_is_refused_by_name() {
-    refused(
-        &["--runtime", "nope"],
-        "unknown runtime `nope`: expected tokio, smol or async-std",
-    );
+    refused(&["--runtime", "nope"], "unknown runtime `nope`: expected tokio, smol or async-std");
 }
 
 #[test]
 fn zero_connections_are_refused() {
-    refused(
-        &["--runtime", "tokio", "--connections", "0"],
-        "--connections must be at least 1",
-    );
+    refused(&["--runtime", "tokio", "--connections", "0"], "--connections must be at least 1");
 }
 
 #[test]

@@ -1,43 +1,21 @@
 //! Stopping cleanly on SIGINT (Ctrl+C) or SIGTERM: finish the current step, clean up, exit 0.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/signal.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/signal.rs`.
+//! A worker does ten 30 ms steps in its own task while `main` races it against SIGINT (Ctrl+C) and
+//! SIGTERM (`kill`, systemd, Docker). On a signal, `main` closes a stop channel the worker checks
+//! between steps, waits for the step in hand, cleans up and returns: exit status 0. Next to smol:
+//! - the same `async-signal` crate (async-std has no signal API), raced with `FutureExt::race`
+//!   (`unstable`), which polls its left side first, like smol's `or`;
+//! - the worker's `JoinHandle` is raced by `&mut` and awaited after; dropping it would detach the
+//!   worker, where a dropped smol `Task` cancels it mid-step.
 //!
-//! A worker does ten 30 ms steps in its own task while `main` races it against the two signals a
-//! process is asked to stop with: SIGINT from Ctrl+C and SIGTERM from `kill`, systemd, Docker and
-//! Kubernetes. On a signal, `main` does not drop the worker in the middle of a step: it closes a
-//! stop channel that the worker checks between steps, waits for it to finish the step in hand,
-//! cleans up and returns normally, so the exit status is 0. The handlers are installed by
-//! `Signals::new` before the `working` line is printed, so a signal sent by anyone who saw that
-//! line is caught rather than killing the process the default way. Once installed, a handler
-//! stays for the life of the process, even after the `Signals` is dropped (signal-hook-registry
-//! never restores the default action), so a second Ctrl+C during cleanup is swallowed too (a
-//! real program may choose to exit on it).
-//!
-//! Guide: 教程 进程和信号 (信号处理).
-//! The tutorial's `select!` drops the work future wherever it happens to be (no cleanup), handles
-//! only Ctrl+C (SIGTERM still kills it on the spot) and lacks `use std::time::Duration`; this
-//! handles both signals, finishes the current step, cleans up and exits 0.
-//!
-//! Differences from tokio: async-std has no signal API at all; the `async-signal` crate (from the
-//! smol family, driven by the same `async-io` reactor async-std runs on) provides it, as in the
-//! smol twin. One `async_signal::Signals` is a `Stream` of every signal in its set
-//! (`io::Result<Signal>` items), where tokio has one `Signal` per kind with a `recv` method. There
-//! is no `select!`: the race is `FutureExt::race` (it needs the `unstable` feature), which polls
-//! its left side first, like `select!` with `biased;`. The worker's `JoinHandle` is raced by
-//! reference, `&mut work`, because it is needed afterwards to wait for the step in hand; dropping
-//! it would not stop the worker (an async-std `JoinHandle` detaches its task when dropped, unlike
-//! smol's `Task`), only leave nothing to wait on. async-std has no `CancellationToken`: a channel
-//! that nobody sends on does the job, closed to ask for the stop and checked with `is_closed()`.
-//!
+//! Guide: 教程 进程和信号 (信号处理); what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example signal
 //! ```
-//!
-//! Prints `working (pid N)...`, then `step 1 done` .. `step 10 done`, `all 10 steps done` and
-//! `cleaned up`. Press Ctrl+C (or run `kill <pid>` in another terminal) while it works, and it
-//! prints `received SIGINT: stopping after step N` (or `SIGTERM`) and `cleaned up`, exiting 0.
-//! Unix only (SIGTERM).
+//! Prints `working (pid N)...`, `step 1 done` .. `step 10 done`, `all 10 steps done`, `cleaned up`.
+//! On Ctrl+C (or `kill <pid>`) while it works: `received SIGINT: stopping after step N` (or
+//! `SIGTERM`), `cleaned up`, exit status 0. Unix only (SIGTERM).
 //!
 //! ```toml
 //! [dependencies]
@@ -72,7 +50,10 @@ async fn worker(stop: Receiver<()>) -> u32 {
 }
 
 async fn run() -> anyhow::Result<()> {
-    // Installed now, before anyone is told we are running; see the header.
+    // Installed now, before `working` is printed: a signal from anyone who saw that line is caught
+    // rather than killing the process the default way. A handler stays for the life of the
+    // process, even once `signals` is dropped (signal-hook-registry never restores the default
+    // action), so a second Ctrl+C during cleanup is swallowed too.
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     println!("working (pid {})...", std::process::id());
 

@@ -1,39 +1,19 @@
 //! TCP client for the echo server: send a message, half-close, read the echo to the end.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/tcp_client.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/tcp_client.rs`.
+//! One `read` is not one message: TCP is a byte stream, and the reply may come in any number of
+//! pieces. So the client half-closes with `shutdown(Shutdown::Write)` (the server reads EOF and can
+//! still write) and reads until the server closes in turn, sending and receiving at once: writing
+//! everything before reading deadlocks once the message outgrows the socket buffers. Next to smol:
+//! - the same shape: a `TcpStream` is a shared handle, so the write half is a `clone()`; the halves
+//!   run under `futures::future::try_join` (smol: `try_zip`), the deadline under `future::timeout`.
 //!
-//! One `read` is not one message: TCP is a byte stream, and the reply may arrive in any number of
-//! pieces. So the client says it is done sending with `shutdown(Shutdown::Write)` (a half-close:
-//! the server reads EOF, and can still write), and reads until the server closes in turn. Sending
-//! and receiving run concurrently, because the server echoes while we are still sending: writing
-//! everything before reading anything deadlocks once the message outgrows the socket buffers.
-//!
-//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端).
-//! The guide does one `read` into 1 KiB and takes it for the whole reply; this half-closes and reads
-//! to EOF (capped), under a timeout, and exits non-zero with a clear error if it cannot connect.
-//!
-//! Differences from tokio: an async-std `TcpStream` is a shared handle to the socket (an `Arc`
-//! inside), so the write half is a `clone()` (tokio: `split()`), and the socket closes when the
-//! last clone is dropped. `shutdown(Shutdown::Write)` is a plain call, not a future. The two halves
-//! run together with `futures::future::try_join` (tokio: `try_join!`; async-std's own
-//! `FutureExt::try_join` needs the `unstable` feature). `async_std::future::timeout` reads as
-//! tokio's: `Err(TimeoutError)` outside the exchange's own `Result`. `task::block_on` runs the
-//! exchange on `main`'s thread and nothing is spawned (`connect` to a host name rather than an IP
-//! address would resolve it with `spawn_blocking`, on async-std's pool for blocking work).
-//!
-//! Start the server in one terminal:
-//!
+//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端); see README, Errata.
+//! Start the server in one terminal, then the client in another (the message is optional):
 //! ```text
 //! cargo run -p examples-async-std --example tcp_echo_server -- 127.0.0.1:8080
-//! ```
-//!
-//! and run the client in another (the message is optional):
-//!
-//! ```text
 //! cargo run -p examples-async-std --example tcp_client -- 127.0.0.1:8080 "Hello, server!"
 //! ```
-//!
 //! Prints `connected to <addr>` and `received <N> bytes: <the echo>`. With no server listening it
 //! prints `Error: cannot connect to <addr>` and the reason on stderr and exits with status 1.
 //!
@@ -63,9 +43,10 @@ const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 
 /// Sends `message` to the echo server at `addr` and returns what came back.
 async fn exchange(addr: &str, message: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("cannot connect to {addr}"))?;
+    // Runs on `main`'s thread under `block_on`; nothing is spawned, except that a host name (not
+    // an IP address) would be resolved with `spawn_blocking`, on async-std's pool for blocking.
+    let stream =
+        TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
     println!("connected to {}", stream.peer_addr()?);
 
     // Another handle to the same socket: one writes while the other reads.
@@ -78,9 +59,7 @@ async fn exchange(addr: &str, message: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut reply = Vec::new();
     let mut reader = stream.take(MAX_REPLY_BYTES);
     let receive = reader.read_to_end(&mut reply);
-    try_join(send, receive)
-        .await
-        .context("the exchange failed")?;
+    try_join(send, receive).await.context("the exchange failed")?;
     Ok(reply)
 }
 
@@ -92,19 +71,11 @@ async fn run() -> anyhow::Result<()> {
         bail!("unexpected argument `{extra}`\nusage: tcp_client [ADDR] [MESSAGE]");
     }
 
-    let reply = timeout(EXCHANGE_TIMEOUT, exchange(&addr, message.as_bytes()))
-        .await
-        .with_context(|| {
-            format!(
-                "no complete echo from {addr} within {} ms",
-                EXCHANGE_TIMEOUT.as_millis()
-            )
-        })??;
-    println!(
-        "received {} bytes: {}",
-        reply.len(),
-        String::from_utf8_lossy(&reply)
-    );
+    let reply =
+        timeout(EXCHANGE_TIMEOUT, exchange(&addr, message.as_bytes())).await.with_context(
+            || format!("no complete echo from {addr} within {} ms", EXCHANGE_TIMEOUT.as_millis()),
+        )??;
+    println!("received {} bytes: {}", reply.len(), String::from_utf8_lossy(&reply));
     if reply != message.as_bytes() {
         bail!("the echo differs from the {} bytes sent", message.len());
     }

@@ -1,61 +1,38 @@
 //! UDP echo server: every datagram goes back, whole, to the socket that sent it.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/udp_echo.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/udp_echo.rs
 //!
 //! UDP has no connections: one socket receives from everybody, and `recv_from` says who sent each
-//! datagram. A datagram longer than the receive buffer is silently cut to the buffer's size, so the
-//! buffer must hold the largest datagram there is: 65,507 bytes of payload over IPv4 (65,527 over
-//! IPv6), hence one 65,535-byte buffer, allocated once and reused. A failed send to one peer is
-//! logged and the server goes on serving the others. With no connections there are no tasks to
-//! drain at shutdown: on SIGINT/SIGTERM the loop stops between datagrams.
+//! datagram; one longer than the buffer is silently cut, so the buffer holds the largest there is
+//! (65,507 bytes of payload over IPv4). A failed send is logged, the others are still served, and
+//! on SIGINT/SIGTERM the loop stops between datagrams (nothing to drain). Next to smol:
+//! - the loop races the signal with `race` (`unstable`), which polls the signal first, like `or`.
 //!
-//! Guide: 教程 网络编程 (UDP 套接字).
-//! The guide receives into `[0; 1024]`, so a longer datagram comes back cut to 1 KiB without any
-//! error, and its `send_to(..).await?` ends the server on the first failed send.
-//!
-//! Differences from tokio: no `select!`: the whole echo loop is one future raced with the signal
-//! by `FutureExt::race`, and dropped where it waits when the signal wins; `recv_from` takes a
-//! datagram only in the poll that returns it, so dropping it loses nothing. async-std has no
-//! cooperative budget, so the loop yields once per datagram, or a flood would keep `race` from
-//! ever seeing the signal. The pause after an error is `task::sleep`. async-std has no signal
-//! handling: signals are one `async-signal` stream for SIGINT and SIGTERM. With one socket and
-//! nothing spawned there is nothing to run in parallel: `task::block_on` runs the loop on `main`'s
-//! thread. It also starts async-std's global thread pool, as every first `block_on` or `spawn`
-//! does, which then has nothing to run (tokio's twin builds a multi-threaded runtime likewise).
-//!
+//! Guide: 教程 网络编程 (UDP 套接字); what it gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example udp_echo -- 127.0.0.1:8080
-//! ```
-//!
-//! and in another terminal, any UDP client, e.g.:
-//!
-//! ```text
 //! echo hello | nc -u -w1 127.0.0.1 8080
 //! ```
-//!
-//! Stdout: `listening on <addr>`, and `shutdown complete` after Ctrl+C; each datagram and any
-//! error is logged to stderr. An echo server answers whoever the source address claims to be, so
-//! keep it on loopback: on a public address it reflects spoofed traffic at third parties.
+//! Prints `listening on <addr>`, then `shutdown complete` after Ctrl+C. An echo server answers any
+//! source address a datagram claims: keep it on loopback, or it reflects spoofed traffic at others.
 //!
 //! ```toml
 //! [dependencies]
 //! async-std = { version = "1", features = ["unstable"] } # `FutureExt::race`
 //! async-signal = "0.2"
+//! clap = { version = "4", features = ["derive"] }
 //! anyhow = "1"
 //! ```
 
-use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use async_signal::{Signal, Signals};
 use async_std::net::UdpSocket;
 use async_std::prelude::*;
 use async_std::task;
+use clap::Parser;
 
-const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The largest UDP payload that fits in an IP packet (65,535 minus the IPv4 and UDP headers is
 /// 65,507; IPv6 allows 65,527), rounded up to the IP maximum: nothing that arrives is cut.
 const MAX_DATAGRAM: usize = 65_535;
@@ -81,16 +58,14 @@ async fn serve(socket: UdpSocket, shutdown: impl Future<Output = ()>) {
             if let Err(e) = socket.send_to(&buffer[..len], peer).await {
                 eprintln!("{peer}: send of {len} bytes failed: {e}");
             }
-            // async-std has no cooperative budget (tokio's `recv_from` makes the task yield after
-            // a run of ready results): under a flood `recv_from` is always ready, this loop would
-            // never return `Pending` by itself, and `race` below would never look at the signal.
+            // Under a flood `recv_from` is always ready: without this, the loop would never
+            // return `Pending`, and the `race` below would never look at the signal.
             task::yield_now().await;
         }
     };
-    // The loop races the signal. Dropped in `recv_from`, it has taken nothing (a datagram leaves
-    // the socket only in the poll that returns it); dropped in `send_to`, which waits only while
-    // the send buffer is full, that one echo is not sent, as with any shutdown mid-traffic.
-    echo_loop.race(shutdown).await;
+    // Dropped in `recv_from`, the loop has taken nothing (a datagram leaves the socket only in
+    // the poll that returns it); dropped in `send_to`, that one echo is not sent.
+    shutdown.race(echo_loop).await;
 }
 
 /// Completes on the first SIGINT (Ctrl+C) or SIGTERM. Installed before the server announces its
@@ -108,23 +83,26 @@ fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
     })
 }
 
-async fn run() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-    if let Some(extra) = args.next() {
-        bail!("unexpected argument `{extra}`\nusage: udp_echo [ADDR]");
-    }
-    let socket = UdpSocket::bind(addr.as_str())
-        .await
-        .with_context(|| format!("cannot bind {addr}"))?;
-    let shutdown = shutdown_signal()?;
-    println!("listening on {}", socket.local_addr()?);
-
-    serve(socket, shutdown).await;
-    println!("shutdown complete");
-    Ok(())
+/// UDP echo server.
+#[derive(Parser)]
+#[command(name = "udp_echo")]
+struct Args {
+    /// Address to listen on.
+    #[arg(default_value = "127.0.0.1:8080")]
+    addr: String,
 }
 
+// One socket, nothing spawned: `block_on` on this thread is all it takes.
 fn main() -> anyhow::Result<()> {
-    task::block_on(run())
+    let addr = Args::parse().addr;
+    task::block_on(async {
+        let socket = UdpSocket::bind(addr.as_str()).await;
+        let socket = socket.with_context(|| format!("cannot bind {addr}"))?;
+        let shutdown = shutdown_signal()?;
+        println!("listening on {}", socket.local_addr()?);
+
+        serve(socket, shutdown).await;
+        println!("shutdown complete");
+        Ok(())
+    })
 }

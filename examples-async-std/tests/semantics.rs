@@ -59,13 +59,8 @@ fn dropped_handle() {
             let _ = done_tx.send("finished").await;
         });
         drop(handle);
-        go_tx
-            .send(())
-            .await
-            .expect("the detached task still holds the receiver");
-        let done = timeout(LIMIT, done_rx.recv())
-            .await
-            .expect("the detached task runs");
+        go_tx.send(()).await.expect("the detached task still holds the receiver");
+        let done = timeout(LIMIT, done_rx.recv()).await.expect("the detached task runs");
         assert_eq!(done, Ok("finished"));
     });
 }
@@ -85,14 +80,9 @@ fn cancel_running_task() {
         });
         started_rx.recv().await.expect("the task starts");
         assert!(!dropped.load(SeqCst), "the task is parked at its await");
-        let output = timeout(LIMIT, handle.cancel())
-            .await
-            .expect("a cancelled task stops");
+        let output = timeout(LIMIT, handle.cancel()).await.expect("a cancelled task stops");
         assert_eq!(output, None);
-        assert!(
-            dropped.load(SeqCst),
-            "the future was dropped before cancel returned"
-        );
+        assert!(dropped.load(SeqCst), "the future was dropped before cancel returned");
     });
 }
 
@@ -172,11 +162,7 @@ fn default_thread_count() {
                     ("ASYNC_GLOBAL_EXECUTOR_THREADS", Some(&ignored)),
                 ],
             );
-            run_in_child(
-                "default_thread_count",
-                "env",
-                &[("ASYNC_STD_THREAD_COUNT", Some("3"))],
-            );
+            run_in_child("default_thread_count", "env", &[("ASYNC_STD_THREAD_COUNT", Some("3"))]);
         }
     }
 }
@@ -195,10 +181,7 @@ fn timer_resolution_and_interval() {
         let start = Instant::now();
         let mut ticks = stream::interval(period);
         ticks.next().await.expect("an interval never ends");
-        assert!(
-            start.elapsed() >= period,
-            "the first tick is one period away"
-        );
+        assert!(start.elapsed() >= period, "the first tick is one period away");
         // Miss three and a half periods: a single tick is ready at once...
         task::sleep(period * 7 / 2).await;
         assert_eq!(ticks.next().now_or_never(), Some(Some(())));
@@ -232,16 +215,11 @@ fn blocking_pool() {
             assert!(!ids.contains(&thread::current().id()));
             for (_, name) in &threads {
                 assert!(
-                    name.as_deref()
-                        .is_some_and(|name| name.starts_with("blocking-")),
+                    name.as_deref().is_some_and(|name| name.starts_with("blocking-")),
                     "{name:?}"
                 );
             }
-            run_in_child(
-                "blocking_pool",
-                "cap",
-                &[("BLOCKING_MAX_THREADS", Some("2"))],
-            );
+            run_in_child("blocking_pool", "cap", &[("BLOCKING_MAX_THREADS", Some("2"))]);
         }
     }
 }
@@ -258,11 +236,7 @@ fn channel_close() {
         tx.send(2).await.expect("open");
         assert!(tx.close(), "this call closed it");
         assert!(!rx.close(), "it was already closed");
-        assert_eq!(
-            other_tx.send(3).await,
-            Err(SendError(3)),
-            "closed for every clone"
-        );
+        assert_eq!(other_tx.send(3).await, Err(SendError(3)), "closed for every clone");
         assert_eq!(rx.recv().await, Ok(1));
         assert_eq!(rx.recv().await, Ok(2));
         assert_eq!(rx.recv().await, Err(RecvError));
@@ -306,10 +280,7 @@ fn mutex_fairness() {
         }
         drop(guard);
         // Waiter 0 has only been woken: a newcomer takes the free lock before it runs.
-        mutex
-            .try_lock()
-            .expect("unlocking does not hand the lock over")
-            .push(99);
+        mutex.try_lock().expect("unlocking does not hand the lock over").push(99);
         // Polled last-first, the queued waiters still get it in the order they queued.
         futures::future::join_all(waiters.into_iter().rev()).await;
         assert_eq!(*mutex.lock().await, [99, 0, 1, 2]);
@@ -324,8 +295,7 @@ fn coop_budget() {
     const MESSAGES: usize = 1000;
     let (tx, rx) = channel::unbounded();
     for i in 0..MESSAGES {
-        tx.try_send(i)
-            .expect("an unbounded channel takes every message");
+        tx.try_send(i).expect("an unbounded channel takes every message");
     }
     drop(tx);
     let received = Rc::new(Cell::new(0));

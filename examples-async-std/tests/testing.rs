@@ -238,19 +238,13 @@ fn debounce_forwards_the_last_value_of_each_burst() {
             task::sleep(Duration::from_millis(30)).await;
         }
         assert_eq!(output.recv().await, Ok(3));
-        assert!(
-            last_sent.elapsed() >= QUIET,
-            "the quiet period was not restarted"
-        );
+        assert!(last_sent.elapsed() >= QUIET, "the quiet period was not restarted");
 
         input.send(4).await.expect("the debouncer is running");
         let closed = Instant::now();
         drop(input);
         assert_eq!(output.recv().await, Ok(4));
-        assert!(
-            closed.elapsed() < QUIET,
-            "waited out the quiet period after close"
-        );
+        assert!(closed.elapsed() < QUIET, "waited out the quiet period after close");
         // The debouncer has ended and dropped its sender.
         assert!(output.recv().await.is_err());
         debouncer.await;

@@ -1,37 +1,21 @@
 //! Stopping cleanly on SIGINT (Ctrl+C) or SIGTERM: finish the current step, clean up, exit 0.
 //!
-//! A worker does ten 30 ms steps in its own task while `main` races it against the two signals a
-//! process is asked to stop with: SIGINT from Ctrl+C and SIGTERM from `kill`, systemd, Docker and
-//! Kubernetes. On a signal, `main` does not drop the worker in the middle of a step: it closes a
-//! stop channel that the worker checks between steps, waits for it to finish the step in hand,
-//! cleans up and returns normally, so the exit status is 0. The handlers are installed by
-//! `Signals::new` before the `working` line is printed, so a signal sent by anyone who saw that
-//! line is caught rather than killing the process the default way. Once installed, a handler
-//! stays for the life of the process, even after the `Signals` is dropped (signal-hook-registry
-//! never restores the default action), so a second Ctrl+C during cleanup is swallowed too (a
-//! real program may choose to exit on it).
+//! A worker does ten 30 ms steps in its own task while `main` races it against SIGINT (Ctrl+C) and
+//! SIGTERM (`kill`, systemd, Docker). On a signal, `main` closes a stop channel the worker checks
+//! between steps, waits for the step in hand, cleans up, returns: exit 0. Differences from tokio:
+//! - one `async_signal::Signals` is a `Stream` of every signal in its set, where tokio has one
+//!   `Signal` per kind; the race is `or`, which polls its left side first (`select!` `biased;`).
+//! - the worker's `Task` is raced by `&mut`: dropping the `Task` itself would cancel it mid-step.
 //!
-//! Guide: 教程 进程和信号 (信号处理).
-//! The tutorial's `select!` drops the work future wherever it happens to be (no cleanup), handles
-//! only Ctrl+C (SIGTERM still kills it on the spot) and lacks `use std::time::Duration`; this
-//! handles both signals, finishes the current step, cleans up and exits 0.
-//!
-//! Differences from tokio: one `async_signal::Signals` is a `Stream` of every signal in its set
-//! (`io::Result<Signal>` items), where tokio has one `Signal` per kind with a `recv` method. There
-//! is no `select!`: the race is `or`, which polls its left side first, like `select!` with
-//! `biased;`. The worker's `Task` is raced by reference, `&mut work`: losing the race drops only
-//! the reference, while dropping the `Task` itself would cancel the worker mid-step. smol has no
-//! `CancellationToken`: a channel that nobody sends on does the job, closed to ask for the stop
-//! and checked with `is_closed()`.
+//! Guide: 教程 进程和信号 (信号处理); what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example signal
 //! ```
 //!
-//! Prints `working (pid N)...`, then `step 1 done` .. `step 10 done`, `all 10 steps done` and
-//! `cleaned up`. Press Ctrl+C (or run `kill <pid>` in another terminal) while it works, and it
-//! prints `received SIGINT: stopping after step N` (or `SIGTERM`) and `cleaned up`, exiting 0.
-//! Unix only (SIGTERM).
+//! Prints `working (pid N)...`, `step 1 done` .. `step 10 done`, `all 10 steps done`, `cleaned up`.
+//! On Ctrl+C (or `kill <pid>`) while it works: `received SIGINT: stopping after step N` (or
+//! `SIGTERM`), `cleaned up`, exit status 0. Unix only (SIGTERM).
 //!
 //! ```toml
 //! [dependencies]
@@ -66,11 +50,14 @@ async fn worker(stop: Receiver<()>) -> u32 {
 }
 
 async fn run() -> anyhow::Result<()> {
-    // Installed now, before anyone is told we are running; see the header.
+    // Installed now, before the `working` line, so a signal sent by anyone who saw that line is
+    // caught rather than killing the process the default way. A handler stays for the life of
+    // the process, even after `signals` is dropped (signal-hook-registry never restores the
+    // default action), so a second Ctrl+C during cleanup is swallowed too.
     let mut signals = Signals::new([Signal::Int, Signal::Term])?;
     println!("working (pid {})...", std::process::id());
 
-    // Nothing is ever sent: closing the channel is the stop request.
+    // No `CancellationToken`: nothing is ever sent, closing the channel is the stop request.
     let (stop, stop_requested) = channel::bounded::<()>(1);
     let mut work = smol::spawn(worker(stop_requested));
     let received = async {

@@ -1,30 +1,17 @@
 //! TCP client for the echo server: send a message, half-close, read the echo to the end.
 //!
-//! One `read` is not one message: TCP is a byte stream, and the reply may arrive in any number of
-//! pieces. So the client says it is done sending with `shutdown(Shutdown::Write)` (a half-close:
-//! the server reads EOF, and can still write), and reads until the server closes in turn. Sending
-//! and receiving run concurrently, because the server echoes while we are still sending: writing
-//! everything before reading anything deadlocks once the message outgrows the socket buffers.
+//! One `read` is not one message: TCP is a byte stream, and the reply may come in any number of
+//! pieces. So the client half-closes with `shutdown(Shutdown::Write)` (the server reads EOF and can
+//! still write) and reads until the server closes in turn, sending and receiving at once: writing
+//! everything before reading deadlocks once the message outgrows the socket buffers. Differences
+//! from tokio:
+//! - a smol `TcpStream` is a shared handle: the write half is a `clone()` (tokio: `split()`), and
+//!   `shutdown(Shutdown::Write)` is a plain call, not a future.
 //!
-//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端).
-//! The guide does one `read` into 1 KiB and takes it for the whole reply; this half-closes and reads
-//! to EOF (capped), under a timeout, and exits non-zero with a clear error if it cannot connect.
-//!
-//! Differences from tokio: a smol `TcpStream` is a shared handle to the socket, so the write half
-//! is a `clone()` (tokio: `split()`), and the socket closes when the last clone is dropped.
-//! `shutdown(Shutdown::Write)` is a plain call, not a future. The two halves run together with
-//! `future::try_zip` (tokio: `try_join!`), and the timeout is a `Timer` raced with `or`. One
-//! exchange needs one thread: `smol::block_on` on `main`'s own thread is the whole runtime.
-//!
-//! Start the server in one terminal:
-//!
+//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端); see README, Errata.
+//! Start the server in one terminal, then the client in another (the message is optional):
 //! ```text
 //! cargo run -p examples-smol --example tcp_echo_server -- 127.0.0.1:8080
-//! ```
-//!
-//! and run the client in another (the message is optional):
-//!
-//! ```text
 //! cargo run -p examples-smol --example tcp_client -- 127.0.0.1:8080 "Hello, server!"
 //! ```
 //!
@@ -55,9 +42,8 @@ const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 
 /// Sends `message` to the echo server at `addr` and returns what came back.
 async fn exchange(addr: &str, message: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("cannot connect to {addr}"))?;
+    let stream =
+        TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
     println!("connected to {}", stream.peer_addr()?);
 
     // Another handle to the same socket: one writes while the other reads.
@@ -70,9 +56,8 @@ async fn exchange(addr: &str, message: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut reply = Vec::new();
     let mut reader = stream.take(MAX_REPLY_BYTES);
     let receive = reader.read_to_end(&mut reply);
-    future::try_zip(send, receive)
-        .await
-        .context("the exchange failed")?;
+    // `try_zip` is tokio's `try_join!`: both halves at once, the first error ends both.
+    future::try_zip(send, receive).await.context("the exchange failed")?;
     Ok(reply)
 }
 
@@ -86,17 +71,10 @@ async fn run() -> anyhow::Result<()> {
 
     let too_slow = async {
         Timer::after(EXCHANGE_TIMEOUT).await;
-        Err(anyhow!(
-            "no complete echo from {addr} within {} ms",
-            EXCHANGE_TIMEOUT.as_millis()
-        ))
+        Err(anyhow!("no complete echo from {addr} within {} ms", EXCHANGE_TIMEOUT.as_millis()))
     };
     let reply = exchange(&addr, message.as_bytes()).or(too_slow).await?;
-    println!(
-        "received {} bytes: {}",
-        reply.len(),
-        String::from_utf8_lossy(&reply)
-    );
+    println!("received {} bytes: {}", reply.len(), String::from_utf8_lossy(&reply));
     if reply != message.as_bytes() {
         bail!("the echo differs from the {} bytes sent", message.len());
     }

@@ -76,10 +76,7 @@ fn dropped_handle() {
     assert!(!dropped.load(SeqCst), "the task is parked at its await");
     drop(parked);
     while ex.try_tick() {}
-    assert!(
-        dropped.load(SeqCst),
-        "dropping the handle dropped the started task"
-    );
+    assert!(dropped.load(SeqCst), "dropping the handle dropped the started task");
 
     let finished = Rc::new(Cell::new(false));
     ex.spawn({
@@ -111,10 +108,7 @@ fn cancel_running_task() {
         task.cancel().await
     }));
     assert_eq!(output, None);
-    assert!(
-        dropped.load(SeqCst),
-        "the future was dropped before cancel returned"
-    );
+    assert!(dropped.load(SeqCst), "the future was dropped before cancel returned");
 
     let finished = ex.spawn(async { 7 });
     while ex.try_tick() {}
@@ -151,11 +145,7 @@ fn spawn_outside_runtime() {
     })
     .detach();
     let name = rx.recv_timeout(LIMIT).expect("the task runs on its own");
-    assert!(
-        name.as_deref()
-            .is_some_and(|name| name.starts_with("smol-")),
-        "{name:?}"
-    );
+    assert!(name.as_deref().is_some_and(|name| name.starts_with("smol-")), "{name:?}");
 
     let start = Instant::now();
     futures::executor::block_on(Timer::after(Duration::from_millis(1)));
@@ -195,11 +185,7 @@ fn default_thread_count() {
         }
         Err(_) => {
             run_in_child("default_thread_count", "default", &[("SMOL_THREADS", None)]);
-            run_in_child(
-                "default_thread_count",
-                "env",
-                &[("SMOL_THREADS", Some("3"))],
-            );
+            run_in_child("default_thread_count", "env", &[("SMOL_THREADS", Some("3"))]);
         }
     }
 }
@@ -251,16 +237,11 @@ fn blocking_pool() {
             assert!(!ids.contains(&thread::current().id()));
             for (_, name) in &threads {
                 assert!(
-                    name.as_deref()
-                        .is_some_and(|name| name.starts_with("blocking-")),
+                    name.as_deref().is_some_and(|name| name.starts_with("blocking-")),
                     "{name:?}"
                 );
             }
-            run_in_child(
-                "blocking_pool",
-                "cap",
-                &[("BLOCKING_MAX_THREADS", Some("2"))],
-            );
+            run_in_child("blocking_pool", "cap", &[("BLOCKING_MAX_THREADS", Some("2"))]);
         }
     }
 }
@@ -277,11 +258,7 @@ fn channel_close() {
         tx.send(2).await.expect("open");
         assert!(tx.close(), "this call closed it");
         assert!(!rx.close(), "it was already closed");
-        assert_eq!(
-            other_tx.send(3).await,
-            Err(SendError(3)),
-            "closed for every clone"
-        );
+        assert_eq!(other_tx.send(3).await, Err(SendError(3)), "closed for every clone");
         assert_eq!(rx.recv().await, Ok(1));
         assert_eq!(rx.recv().await, Ok(2));
         assert_eq!(rx.recv().await, Err(RecvError));
@@ -325,10 +302,7 @@ fn mutex_fairness() {
         }
         drop(guard);
         // Waiter 0 has only been woken: a newcomer takes the free lock before it runs.
-        mutex
-            .try_lock()
-            .expect("unlocking does not hand the lock over")
-            .push(99);
+        mutex.try_lock().expect("unlocking does not hand the lock over").push(99);
         // Polled last-first, the queued waiters still get it in the order they queued.
         futures::future::join_all(waiters.into_iter().rev()).await;
         assert_eq!(*mutex.lock().await, [99, 0, 1, 2]);
@@ -343,8 +317,7 @@ fn coop_budget() {
     let ex = LocalExecutor::new();
     let (tx, rx) = channel::unbounded();
     for i in 0..MESSAGES {
-        tx.try_send(i)
-            .expect("an unbounded channel takes every message");
+        tx.try_send(i).expect("an unbounded channel takes every message");
     }
     drop(tx);
     let received = Rc::new(Cell::new(0));

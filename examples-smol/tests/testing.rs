@@ -83,9 +83,7 @@ async fn debounce<T>(input: Receiver<T>, output: Sender<T>, quiet: Duration) {
             // Every sender is gone.
             Some(Err(_)) => break,
             None => {
-                let value = pending
-                    .take()
-                    .expect("the timer is set only with a value pending");
+                let value = pending.take().expect("the timer is set only with a value pending");
                 if output.send(value).await.is_err() {
                     return; // Nobody is listening any more.
                 }
@@ -129,11 +127,7 @@ fn a_smol_spawn_task_runs_without_the_test_awaiting() {
         .recv_timeout(Duration::from_secs(5))
         .expect("the task did not run while the test was blocked");
     // `smol-1`, `smol-2`, ...: the global executor's threads, `SMOL_THREADS` of them (default 1).
-    assert!(
-        name.as_deref()
-            .is_some_and(|name| name.starts_with("smol-")),
-        "ran on {name:?}"
-    );
+    assert!(name.as_deref().is_some_and(|name| name.starts_with("smol-")), "ran on {name:?}");
     smol::block_on(task);
 }
 
@@ -225,19 +219,13 @@ fn debounce_forwards_the_last_value_of_each_burst() {
             Timer::after(Duration::from_millis(30)).await;
         }
         assert_eq!(output.recv().await, Ok(3));
-        assert!(
-            last_sent.elapsed() >= QUIET,
-            "the quiet period was not restarted"
-        );
+        assert!(last_sent.elapsed() >= QUIET, "the quiet period was not restarted");
 
         input.send(4).await.expect("the debouncer is running");
         let closed = Instant::now();
         drop(input);
         assert_eq!(output.recv().await, Ok(4));
-        assert!(
-            closed.elapsed() < QUIET,
-            "waited out the quiet period after close"
-        );
+        assert!(closed.elapsed() < QUIET, "waited out the quiet period after close");
         // The debouncer has ended and dropped its sender.
         assert!(output.recv().await.is_err());
         debouncer.await;

@@ -1,39 +1,26 @@
-//! Chat client: sends each line typed on stdin to the chat server and prints every line the
-//! server sends, both at once.
+//! Chat client: sends the lines typed on stdin and prints the server's lines, both at once.
 //!
-//! Sending and receiving run concurrently in one task: the send loop is pinned once and polled
-//! by `&mut` in `select!`, so a send that is waiting for the socket is paused, not cancelled,
-//! while incoming lines keep being printed. Stdin is read on a plain thread, as tokio's docs
-//! advise for interactive input: `tokio::io::stdin` reads on a blocking-pool thread that cannot be
-//! cancelled, so a client whose server went away would hang at exit until Enter was pressed.
+//! Sending and receiving run in one task: the send loop is pinned once and polled by `&mut` in
+//! `select!`, so a send waiting for the socket is paused, not cancelled, while lines come in.
+//! Stdin is read on a plain thread, as tokio's docs advise for interactive input: the blocking
+//! pool's `tokio::io::stdin` cannot be cancelled, so exit would wait for Enter.
 //!
-//! Guide: 教程 实战案例 (聊天服务器).
-//! The guide gives no client; this one reads stdin and the socket concurrently, keeps to the
-//! server's 8 KiB line limit, and ends cleanly on EOF from either side.
-//!
-//! Start the server in one terminal:
+//! Guide: 教程 实战案例 (聊天服务器), which has no client.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example chat_server -- 127.0.0.1:8080
-//! ```
-//!
-//! then a client in each of two other terminals, and type a line in either of them:
-//!
-//! ```text
 //! cargo run -p examples-tokio --example chat_client -- 127.0.0.1:8080
 //! ```
 //!
-//! Stdout carries exactly the lines from the server: `<peer addr>: <line>` for what the others
-//! typed, and server notices starting with `* `. Stderr says whom it connected to, and when the
-//! server closes the connection. At the end of stdin (Ctrl+D, or the end of a piped file) the
-//! client keeps printing until the server has been silent for 500 ms (at most 2 s), then exits 0,
-//! so `echo hi | chat_client ADDR` shows the answers that follow.
+//! Stdout carries exactly the server's lines. At the end of stdin it prints what still arrives
+//! until the server is silent for 500 ms (2 s at most), so `echo hi | chat_client` shows answers.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "net", "rt-multi-thread", "sync", "time"] }
 //! tokio-util = { version = "0.7", features = ["codec"] }
 //! futures = "0.3"
+//! clap = { version = "4", features = ["derive"] }
 //! anyhow = "1"
 //! ```
 
@@ -41,6 +28,7 @@ use std::io;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Parser;
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -48,7 +36,6 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 
-const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The server's limit: a longer line would get this client disconnected, so it is not sent.
 const MAX_LINE_LEN: usize = 8192;
@@ -94,10 +81,7 @@ async fn send_lines(
             eprintln!("not sent: the line is longer than {MAX_LINE_LEN} bytes");
             continue;
         }
-        to_server
-            .send(line)
-            .await
-            .context("cannot send to the server")?;
+        to_server.send(line).await.context("cannot send to the server")?;
     }
     Ok(())
 }
@@ -107,11 +91,7 @@ async fn run(addr: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot connect to {addr}: timed out"))?
         .with_context(|| format!("cannot connect to {addr}"))?;
-    eprintln!(
-        "connected to {} as {}",
-        stream.peer_addr()?,
-        stream.local_addr()?
-    );
+    eprintln!("connected to {} as {}", stream.peer_addr()?, stream.local_addr()?);
 
     let (reader, writer) = stream.into_split();
     let mut from_server =
@@ -151,14 +131,18 @@ async fn run(addr: &str) -> anyhow::Result<()> {
     timeout(DRAIN_MAX, drain).await.unwrap_or(Ok(()))
 }
 
+/// Chat client.
+#[derive(Parser)]
+#[command(name = "chat_client")]
+struct Args {
+    /// The chat server's address.
+    #[arg(default_value = "127.0.0.1:8080")]
+    addr: String,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-    if let Some(extra) = args.next() {
-        anyhow::bail!("unexpected argument `{extra}`\nusage: chat_client [ADDR]");
-    }
     // Returning from `main` ends the process, the stdin thread included, even if it is still
     // waiting for a line.
-    run(&addr).await
+    run(&Args::parse().addr).await
 }

@@ -1,28 +1,21 @@
 //! Stopping cleanly on SIGINT (Ctrl+C) or SIGTERM: finish the current step, clean up, exit 0.
 //!
-//! A worker does ten 30 ms steps in its own task while `main` races it against the two signals a
-//! process is asked to stop with: SIGINT from Ctrl+C and SIGTERM from `kill`, systemd, Docker and
-//! Kubernetes. On a signal, `main` does not drop the worker in the middle of a step: it cancels a
-//! `CancellationToken` that the worker checks between steps, waits for it to finish the step in
-//! hand, cleans up and returns normally, so the exit status is 0. The handlers are installed with
-//! `signal(...)` before the `working` line is printed: `tokio::signal::ctrl_c()` would only
-//! install its handler when first polled, and a SIGINT arriving before that would still kill the
-//! process the default way. Once installed, tokio keeps the handler for the life of the process,
-//! so a second Ctrl+C during cleanup is swallowed too (a real program may choose to exit on it).
+//! A worker does ten 30 ms steps in its own task while `main` races it against SIGINT (Ctrl+C) and
+//! SIGTERM (`kill`, systemd, Docker, Kubernetes). On a signal, `main` cancels a `CancellationToken`
+//! the worker checks between steps, waits for the step in hand, cleans up and returns: exit 0. Both
+//! handlers are installed with `signal(..)` before `working` is printed (`ctrl_c()` installs its
+//! own only when first polled, so an early SIGINT would still kill the process); tokio then keeps
+//! them for the life of the process, so a second Ctrl+C during cleanup is swallowed too.
 //!
-//! Guide: 教程 进程和信号 (信号处理).
-//! The tutorial's `select!` drops the work future wherever it happens to be (no cleanup), handles
-//! only Ctrl+C (SIGTERM still kills it on the spot) and lacks `use std::time::Duration`; this
-//! handles both signals, finishes the current step, cleans up and exits 0.
+//! Guide: 教程 进程和信号 (信号处理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example signal
 //! ```
 //!
-//! Prints `working (pid N)...`, then `step 1 done` .. `step 10 done`, `all 10 steps done` and
-//! `cleaned up`. Press Ctrl+C (or run `kill <pid>` in another terminal) while it works, and it
-//! prints `received SIGINT: stopping after step N` (or `SIGTERM`) and `cleaned up`, exiting 0.
-//! Unix only (SIGTERM).
+//! Prints `working (pid N)...`, `step 1 done` .. `step 10 done`, `all 10 steps done`, `cleaned up`.
+//! On Ctrl+C (or `kill <pid>`) while it works: `received SIGINT: stopping after step N` (or
+//! `SIGTERM`), `cleaned up`, exit status 0. Unix only (SIGTERM).
 //!
 //! ```toml
 //! [dependencies]

@@ -1,23 +1,16 @@
 //! TCP client for the echo server: send a message, half-close, read the echo to the end.
 //!
 //! One `read` is not one message: TCP is a byte stream, and the reply may arrive in any number of
-//! pieces. So the client says it is done sending with `shutdown()` (a half-close: the server reads
-//! EOF, and can still write), and reads until the server closes in turn. Sending and receiving run
-//! concurrently, because the server echoes while we are still sending: writing everything before
-//! reading anything deadlocks once the message outgrows the socket buffers.
+//! pieces. So the client half-closes with `shutdown()` (the server reads EOF and can still write)
+//! and reads to EOF (at most 1 MiB, all within 10 s), sending and receiving at once: writing
+//! everything before reading anything deadlocks once the message outgrows the socket buffers.
 //!
-//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端).
-//! The guide does one `read` into 1 KiB and takes it for the whole reply; this half-closes and reads
-//! to EOF (capped), under a timeout, and exits non-zero with a clear error if it cannot connect.
-//!
+//! Guide: 指南 2.5.5.2 网络 I/O (TCP 客户端); 教程 网络编程 (TCP 客户端); see README, Errata.
 //! Start the server in one terminal:
-//!
 //! ```text
 //! cargo run -p examples-tokio --example tcp_echo_server -- 127.0.0.1:8080
 //! ```
-//!
 //! and run the client in another (the message is optional):
-//!
 //! ```text
 //! cargo run -p examples-tokio --example tcp_client -- 127.0.0.1:8080 "Hello, server!"
 //! ```
@@ -47,9 +40,8 @@ const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 
 /// Sends `message` to the echo server at `addr` and returns what came back.
 async fn exchange(addr: &str, message: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut stream = TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("cannot connect to {addr}"))?;
+    let mut stream =
+        TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
     println!("connected to {}", stream.peer_addr()?);
 
     let (reader, mut writer) = stream.split();
@@ -74,19 +66,11 @@ async fn main() -> anyhow::Result<()> {
         bail!("unexpected argument `{extra}`\nusage: tcp_client [ADDR] [MESSAGE]");
     }
 
-    let reply = timeout(EXCHANGE_TIMEOUT, exchange(&addr, message.as_bytes()))
-        .await
-        .with_context(|| {
-            format!(
-                "no complete echo from {addr} within {} ms",
-                EXCHANGE_TIMEOUT.as_millis()
-            )
-        })??;
-    println!(
-        "received {} bytes: {}",
-        reply.len(),
-        String::from_utf8_lossy(&reply)
-    );
+    let reply =
+        timeout(EXCHANGE_TIMEOUT, exchange(&addr, message.as_bytes())).await.with_context(
+            || format!("no complete echo from {addr} within {} ms", EXCHANGE_TIMEOUT.as_millis()),
+        )??;
+    println!("received {} bytes: {}", reply.len(), String::from_utf8_lossy(&reply));
     if reply != message.as_bytes() {
         bail!("the echo differs from the {} bytes sent", message.len());
     }

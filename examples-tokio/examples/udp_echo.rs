@@ -1,33 +1,26 @@
 //! UDP echo server: every datagram goes back, whole, to the socket that sent it.
 //!
 //! UDP has no connections: one socket receives from everybody, and `recv_from` says who sent each
-//! datagram. A datagram longer than the receive buffer is silently cut to the buffer's size, so the
-//! buffer must hold the largest datagram there is: 65,507 bytes of payload over IPv4 (65,527 over
-//! IPv6), hence one 65,535-byte buffer, allocated once and reused. A failed send to one peer is
-//! logged and the server goes on serving the others. With no connections there are no tasks to
-//! drain at shutdown: on SIGINT/SIGTERM the loop stops between datagrams.
+//! datagram. A datagram longer than the receive buffer is silently cut to its size, so the buffer
+//! holds the largest there is (65,507 bytes of payload over IPv4), allocated once. A failed send
+//! is logged and the others are still served. With no connections there is nothing to drain at
+//! shutdown: on SIGINT/SIGTERM the loop stops between datagrams.
 //!
-//! Guide: 教程 网络编程 (UDP 套接字).
-//! The guide receives into `[0; 1024]`, so a longer datagram comes back cut to 1 KiB without any
-//! error, and its `send_to(..).await?` ends the server on the first failed send.
+//! Guide: 教程 网络编程 (UDP 套接字); what it gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example udp_echo -- 127.0.0.1:8080
-//! ```
-//!
-//! and in another terminal, any UDP client, e.g.:
-//!
-//! ```text
 //! echo hello | nc -u -w1 127.0.0.1 8080
 //! ```
 //!
-//! Stdout: `listening on <addr>`, and `shutdown complete` after Ctrl+C; each datagram and any
-//! error is logged to stderr. An echo server answers whoever the source address claims to be, so
-//! keep it on loopback: on a public address it reflects spoofed traffic at third parties.
+//! Prints `listening on <addr>`, then `shutdown complete` after Ctrl+C. An echo server answers
+//! whatever source address a datagram claims, so keep it on loopback: in public it reflects
+//! spoofed traffic at third parties.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "net", "rt-multi-thread", "signal", "time"] }
+//! clap = { version = "4", features = ["derive"] }
 //! anyhow = "1"
 //! ```
 
@@ -35,12 +28,12 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::Parser;
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::sleep;
 
-const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The largest UDP payload that fits in an IP packet (65,535 minus the IPv4 and UDP headers is
 /// 65,507; IPv6 allows 65,527), rounded up to the IP maximum: nothing that arrives is cut.
 const MAX_DATAGRAM: usize = 65_535;
@@ -86,16 +79,19 @@ fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
     })
 }
 
+/// UDP echo server.
+#[derive(Parser)]
+#[command(name = "udp_echo")]
+struct Args {
+    /// Address to listen on.
+    #[arg(default_value = "127.0.0.1:8080")]
+    addr: String,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-    if let Some(extra) = args.next() {
-        bail!("unexpected argument `{extra}`\nusage: udp_echo [ADDR]");
-    }
-    let socket = UdpSocket::bind(addr.as_str())
-        .await
-        .with_context(|| format!("cannot bind {addr}"))?;
+    let addr = Args::parse().addr;
+    let socket = UdpSocket::bind(&addr).await.with_context(|| format!("cannot bind {addr}"))?;
     let shutdown = shutdown_signal()?;
     println!("listening on {}", socket.local_addr()?);
 

@@ -1,43 +1,34 @@
 //! Upload client: streams one file to the file upload server and reports its answer.
 //!
-//! Sends the guide's framing (u32 big-endian name length, the UTF-8 name, u64 size, the bytes),
-//! streaming the file with `tokio::io::copy` so memory stays flat whatever its size. It listens
-//! for the answer while it is still sending: the server refuses a name that is taken or a size
-//! over its limit as soon as it has read the header, and then the client stops at once and shows
-//! the reason, instead of pushing the whole file into a closed connection and reporting only a
-//! broken pipe.
+//! Sends the guide's framing (u32 big-endian name length, UTF-8 name, u64 size, bytes), streaming
+//! the file with `tokio::io::copy` so that memory stays flat whatever its size. It listens for the
+//! answer while it still sends: the server refuses a taken name or an oversized file as soon as it
+//! has the header, and the client then stops and shows why, instead of a broken pipe.
 //!
-//! Guide: 教程 实战案例 (文件上传服务器).
-//! The guide gives no client; its server's reply (`OK` with no newline) is not framed, so here the
-//! reply is a line, and the exit status says whether the file was stored.
-//!
-//! Start the server in one terminal (DIR must exist):
+//! Guide: 教程 实战案例 (文件上传服务器), which has no client.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example file_upload_server -- 127.0.0.1:8080 /tmp/uploads
-//! ```
-//!
-//! and upload a file from another (NAME, the name to store it under, defaults to FILE's own):
-//!
-//! ```text
 //! cargo run -p examples-tokio --example upload_client -- 127.0.0.1:8080 Cargo.toml [NAME]
 //! ```
 //!
-//! Prints the server's reply line: `OK` (exit 0), or `ERR <reason>` and then, on stderr,
-//! `Error: the server refused the upload: <reason>` (exit 1).
+//! Prints the reply: `OK` (exit 0), or `ERR <reason>` and the reason on stderr (exit 1).
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["fs", "io-util", "macros", "net", "rt-multi-thread", "time"] }
+//! tokio = { version = "1", features = ["fs", "io-util", "macros", "net", "rt-multi-thread",
+//!     "time"] }
 //! tokio-util = { version = "0.7", features = ["codec"] }
 //! futures = "0.3"
+//! clap = { version = "4", features = ["derive"] }
 //! anyhow = "1"
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Parser;
 use futures::StreamExt;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -53,9 +44,7 @@ const MAX_REPLY_LEN: usize = 1024;
 
 /// Uploads `path` as `name` to the server at `addr` and returns the server's reply line.
 async fn upload(addr: &str, path: &Path, name: &str) -> anyhow::Result<String> {
-    let file = File::open(path)
-        .await
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = File::open(path).await.with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().await?.len();
     let name_len = u32::try_from(name.len()).context("the name is too long")?;
 
@@ -104,23 +93,31 @@ async fn upload(addr: &str, path: &Path, name: &str) -> anyhow::Result<String> {
     reply.context("cannot read the server's reply")
 }
 
+/// Upload client.
+#[derive(Parser)]
+#[command(name = "upload_client")]
+struct Args {
+    /// The upload server's address.
+    addr: String,
+    /// The file to send.
+    file: PathBuf,
+    /// The name to store it under; the file's own by default.
+    name: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (addr, path, name) = match args.as_slice() {
-        [addr, path] => {
-            let path = Path::new(path);
-            let name = path
-                .file_name()
-                .and_then(|name| name.to_str())
-                .with_context(|| format!("{}: no UTF-8 file name; give NAME", path.display()))?;
-            (addr, path, name)
+    let Args { addr, file, name } = Args::parse();
+    let name = match name {
+        Some(name) => name,
+        None => {
+            let own = file.file_name().and_then(|name| name.to_str());
+            own.with_context(|| format!("{}: no UTF-8 file name; give NAME", file.display()))?
+                .to_owned()
         }
-        [addr, path, name] => (addr, Path::new(path), name.as_str()),
-        _ => bail!("usage: upload_client ADDR FILE [NAME]"),
     };
 
-    let reply = upload(addr, path, name).await?;
+    let reply = upload(&addr, &file, &name).await?;
     println!("{reply}");
     if reply == "OK" {
         return Ok(());

@@ -52,12 +52,8 @@ async fn dropped_handle() {
         let _ = done_tx.send("finished");
     });
     drop(handle);
-    go_tx
-        .send(())
-        .expect("the detached task still holds the receiver");
-    let done = timeout(LIMIT, done_rx)
-        .await
-        .expect("the detached task runs");
+    go_tx.send(()).expect("the detached task still holds the receiver");
+    let done = timeout(LIMIT, done_rx).await.expect("the detached task runs");
     assert_eq!(done, Ok("finished"));
 }
 
@@ -74,20 +70,14 @@ async fn cancel_running_task() {
         std::future::pending::<()>().await;
     });
     started_rx.await.expect("the task starts");
-    assert!(
-        !dropped.load(SeqCst),
-        "the task is parked at its await, not dropped"
-    );
+    assert!(!dropped.load(SeqCst), "the task is parked at its await, not dropped");
     handle.abort();
     let error = timeout(LIMIT, handle)
         .await
         .expect("an aborted task ends")
         .expect_err("an aborted task has no output");
     assert!(error.is_cancelled());
-    assert!(
-        dropped.load(SeqCst),
-        "the future was dropped before the handle reported it"
-    );
+    assert!(dropped.load(SeqCst), "the future was dropped before the handle reported it");
 }
 
 /// A panic in a tokio task is caught by the runtime: awaiting its `JoinHandle` gives a
@@ -122,9 +112,7 @@ fn spawn_outside_runtime() {
         .expect_err("a tokio timer needs a runtime");
     assert!(panic_message(&*timer).contains("Tokio 1.x runtime"));
     // `enter()` makes a runtime current without blocking on it: then spawning works.
-    let runtime = Builder::new_current_thread()
-        .build()
-        .expect("a runtime builds");
+    let runtime = Builder::new_current_thread().build().expect("a runtime builds");
     let _guard = runtime.enter();
     let handle = tokio::spawn(async { 7 });
     assert_eq!(runtime.block_on(handle).expect("no panic"), 7);
@@ -134,9 +122,7 @@ fn spawn_outside_runtime() {
 /// runtime"; the default hook prints it) instead of blocking the runtime's thread.
 #[test]
 fn block_on_nesting() {
-    let runtime = Builder::new_current_thread()
-        .build()
-        .expect("a runtime builds");
+    let runtime = Builder::new_current_thread().build().expect("a runtime builds");
     let nested =
         runtime.block_on(async { panic::catch_unwind(|| Handle::current().block_on(async { 1 })) });
     let payload = nested.expect_err("block_on inside a runtime panics");
@@ -161,24 +147,13 @@ fn default_thread_count() {
             };
             let runtime = Runtime::new().expect("a runtime builds");
             assert_eq!(runtime.metrics().num_workers(), expected);
-            let name = runtime.block_on(async {
-                tokio::spawn(async { thread_name() })
-                    .await
-                    .expect("no panic")
-            });
+            let name = runtime
+                .block_on(async { tokio::spawn(async { thread_name() }).await.expect("no panic") });
             assert_eq!(name.as_deref(), Some("tokio-rt-worker"));
         }
         Err(_) => {
-            run_in_child(
-                "default_thread_count",
-                "default",
-                &[("TOKIO_WORKER_THREADS", None)],
-            );
-            run_in_child(
-                "default_thread_count",
-                "env",
-                &[("TOKIO_WORKER_THREADS", Some("3"))],
-            );
+            run_in_child("default_thread_count", "default", &[("TOKIO_WORKER_THREADS", None)]);
+            run_in_child("default_thread_count", "env", &[("TOKIO_WORKER_THREADS", Some("3"))]);
         }
     }
 }
@@ -209,23 +184,12 @@ fn timer_resolution_and_interval() {
         for k in 1..=3 {
             assert_eq!(ticks.tick().await, start + period * k);
         }
-        assert_eq!(
-            Instant::now(),
-            start + period * 7 / 2,
-            "the burst took no time"
-        );
-        assert_eq!(
-            ticks.tick().await,
-            start + period * 4,
-            "then back on schedule"
-        );
+        assert_eq!(Instant::now(), start + period * 7 / 2, "the burst took no time");
+        assert_eq!(ticks.tick().await, start + period * 4, "then back on schedule");
     });
 
     // On the real clock only a lower bound holds: a timer never fires early.
-    let real = Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("a runtime builds");
+    let real = Builder::new_current_thread().enable_time().build().expect("a runtime builds");
     real.block_on(async {
         let start = std::time::Instant::now();
         sleep(Duration::from_millis(1)).await;
@@ -239,14 +203,9 @@ fn timer_resolution_and_interval() {
 #[test]
 fn blocking_pool() {
     const JOBS: usize = 4;
-    let runtime = Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .expect("a runtime builds");
+    let runtime = Builder::new_multi_thread().worker_threads(1).build().expect("a runtime builds");
     runtime.block_on(async {
-        let worker = tokio::spawn(async { thread::current().id() })
-            .await
-            .expect("no panic");
+        let worker = tokio::spawn(async { thread::current().id() }).await.expect("no panic");
         let jobs = GatedJobs::start(JOBS, task::spawn_blocking);
         let arrived = jobs.arrived(JOBS, LIMIT);
         let threads = jobs.open();
@@ -256,10 +215,8 @@ fn blocking_pool() {
         assert!(!threads.contains(&worker), "none of them is the worker");
     });
 
-    let capped = Builder::new_current_thread()
-        .max_blocking_threads(2)
-        .build()
-        .expect("a runtime builds");
+    let capped =
+        Builder::new_current_thread().max_blocking_threads(2).build().expect("a runtime builds");
     capped.block_on(async {
         let jobs = GatedJobs::start(3, task::spawn_blocking);
         let first_two = jobs.arrived(2, LIMIT);

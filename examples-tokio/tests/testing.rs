@@ -65,10 +65,7 @@ async fn debounce<T>(mut input: mpsc::Receiver<T>, output: mpsc::Sender<T>, quie
 // run the task), or if spawned tasks did not run once the test awaits.
 #[tokio::test]
 async fn a_spawned_task_runs_only_when_the_test_awaits() {
-    assert_eq!(
-        Handle::current().runtime_flavor(),
-        RuntimeFlavor::CurrentThread
-    );
+    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
     let ran = Arc::new(AtomicBool::new(false));
     let task = tokio::spawn({
         let ran = ran.clone();
@@ -113,10 +110,7 @@ async fn an_hour_long_timeout_fires_after_exactly_an_hour_of_virtual_time() {
     advance(HOUR - Duration::from_millis(1)).await;
     assert!(poll!(&mut never).is_pending(), "fired early");
     advance(Duration::from_millis(1)).await;
-    assert!(
-        matches!(poll!(&mut never), Poll::Ready(Err(_))),
-        "did not fire at the hour"
-    );
+    assert!(matches!(poll!(&mut never), Poll::Ready(Err(_))), "did not fire at the hour");
     assert_eq!(start.elapsed(), HOUR);
     assert!(real_start.elapsed() < Duration::from_secs(1));
 }

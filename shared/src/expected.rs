@@ -53,9 +53,7 @@ pub fn check(pattern: &str, actual: &str) -> Result<(), Mismatch> {
     if lines_match(&pattern_lines, &actual_lines) {
         return Ok(());
     }
-    Err(Mismatch {
-        hint: first_difference(pattern, &pattern_lines, &actual_lines),
-    })
+    Err(Mismatch { hint: first_difference(pattern, &pattern_lines, &actual_lines) })
 }
 
 fn parse_line(line: &str) -> Line {
@@ -117,9 +115,9 @@ fn lines_match(pattern: &[Line], actual: &[&str]) -> bool {
 fn line_matches(pieces: &[Piece], line: &str) -> bool {
     match pieces.split_first() {
         None => line.is_empty(),
-        Some((Piece::Text(text), rest)) => line
-            .strip_prefix(text.as_str())
-            .is_some_and(|after| line_matches(rest, after)),
+        Some((Piece::Text(text), rest)) => {
+            line.strip_prefix(text.as_str()).is_some_and(|after| line_matches(rest, after))
+        }
         Some((Piece::Any, rest)) => line
             .char_indices()
             .map(|(i, _)| i)
@@ -128,9 +126,7 @@ fn line_matches(pieces: &[Piece], line: &str) -> bool {
         Some((Piece::Number { lo, hi }, rest)) => {
             let len = number_prefix_len(line);
             len > 0
-                && line[..len]
-                    .parse::<f64>()
-                    .is_ok_and(|n| *lo <= n && n <= *hi)
+                && line[..len].parse::<f64>().is_ok_and(|n| *lo <= n && n <= *hi)
                 && line_matches(rest, &line[len..])
         }
     }
@@ -244,9 +240,6 @@ mod tests {
         let err = check("a\nb", "a").unwrap_err();
         assert!(err.hint.contains("ends after 1 lines"), "{err}");
         let err = check("a", "a\nb").unwrap_err();
-        assert!(
-            err.hint.contains("extra line(s), starting with `b`"),
-            "{err}"
-        );
+        assert!(err.hint.contains("extra line(s), starting with `b`"), "{err}");
     }
 }

@@ -12,9 +12,9 @@
 //!    (see [`crate::expected`] for the wildcards).
 //!
 //! A server or client cannot run alone: it needs a peer, or serves until a signal. Instead of a
-//! `.stdout` file it has `tests/expected/<name>.driven-by`, naming the integration test that starts
-//! it (with [`crate::process::ExampleProcess`]), drives it and checks it; the harness checks that
-//! the test exists and mentions the example by its quoted name.
+//! `.stdout` file it has `tests/expected/<name>.driven-by`, naming the contract suite of
+//! [`crate::suites`] that starts it, drives it and checks it; the harness checks that the suite
+//! lists the example among those it drives.
 //!
 //! An example without an expected file, or an expected file without an example, is a failure too,
 //! so adding an example is exactly two files. All failures are collected and reported together.
@@ -46,9 +46,7 @@ pub fn check_examples(manifest_dir: &str, package: &str) {
     for ext in ["stdout", "driven-by"] {
         let expected = list(&crate_dir.join("tests/expected"), ext);
         for name in expected.iter().filter(|name| !examples.contains(name)) {
-            failures.push(format!(
-                "tests/expected/{name}.{ext} has no examples/{name}.rs"
-            ));
+            failures.push(format!("tests/expected/{name}.{ext} has no examples/{name}.rs"));
         }
     }
 
@@ -84,10 +82,7 @@ pub fn check_examples(manifest_dir: &str, package: &str) {
         examples.len(),
         failures.join("\n\n")
     );
-    assert!(
-        !examples.is_empty(),
-        "no examples found in {manifest_dir}/examples"
-    );
+    assert!(!examples.is_empty(), "no examples found in {manifest_dir}/examples");
 }
 
 /// The names (file stems) of the files with extension `ext` directly in `dir`, sorted.
@@ -109,10 +104,8 @@ fn list(dir: &Path, ext: &str) -> Vec<String> {
 /// `CARGO_TARGET_DIR` without being told.
 pub(crate) fn examples_bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in target/<profile>/deps");
+    let profile_dir =
+        exe.parent().and_then(Path::parent).expect("test binaries live in target/<profile>/deps");
     profile_dir.join("examples")
 }
 
@@ -128,7 +121,7 @@ fn check_one(
 
     let expected_dir = crate_dir.join("tests/expected");
     if let Ok(driver) = fs::read_to_string(expected_dir.join(format!("{name}.driven-by"))) {
-        return check_driver(crate_dir, name, driver.trim());
+        return check_driver(name, driver.trim());
     }
     let pattern =
         fs::read_to_string(expected_dir.join(format!("{name}.stdout"))).map_err(|_| {
@@ -139,12 +132,9 @@ fn check_one(
         })?;
 
     let bin = find_binary(crate_dir, bin_dir, name)?;
-    let built = fs::metadata(&bin)
-        .and_then(|m| m.modified())
-        .map_err(|e| e.to_string())?;
-    let edited = fs::metadata(&source_path)
-        .and_then(|m| m.modified())
-        .map_err(|e| e.to_string())?;
+    let built = fs::metadata(&bin).and_then(|m| m.modified()).map_err(|e| e.to_string())?;
+    let edited =
+        fs::metadata(&source_path).and_then(|m| m.modified()).map_err(|e| e.to_string())?;
     if built < edited {
         return Err(format!(
             "{} is older than its source: run `cargo test` without target filters so cargo \
@@ -171,18 +161,20 @@ fn check_one(
     Ok(run.elapsed)
 }
 
-/// A server or client is run by its own integration test (it needs a peer, or runs until a
-/// signal); its `.driven-by` file names that test, which must exist and start this example.
-fn check_driver(crate_dir: &Path, name: &str, driver: &str) -> Result<Duration, String> {
-    let source = fs::read_to_string(crate_dir.join(driver)).map_err(|_| {
-        format!("tests/expected/{name}.driven-by names `{driver}`, which does not exist")
-    })?;
-    if !source.contains(&format!("\"{name}\"")) {
-        return Err(format!(
-            "tests/expected/{name}.driven-by names `{driver}`, which never starts \"{name}\""
-        ));
+/// A server or client is run by a contract suite (it needs a peer, or runs until a signal); its
+/// `.driven-by` file names that suite, which must list this example among those it drives.
+fn check_driver(name: &str, driver: &str) -> Result<Duration, String> {
+    let suite = crate::suites::SUITES.iter().find(|suite| suite.name == driver);
+    match suite {
+        Some(suite) if suite.examples.contains(&name) => Ok(Duration::ZERO),
+        Some(_) => Err(format!(
+            "tests/expected/{name}.driven-by names suite `{driver}`, which does not drive it"
+        )),
+        None => Err(format!(
+            "tests/expected/{name}.driven-by names `{driver}`, which is not a suite of \
+             shared/src/suites"
+        )),
     }
-    Ok(Duration::ZERO)
 }
 
 /// This crate's build of example `name`.
@@ -192,10 +184,7 @@ fn check_driver(crate_dir: &Path, name: &str, driver: &str) -> Result<Duration, 
 /// another crate's twin. Each build also keeps its own `<name>-<hash>` file with a `<name>-<hash>.d`
 /// beside it that lists the source it was built from; that tells the twins apart.
 pub(crate) fn find_binary(crate_dir: &Path, bin_dir: &Path, name: &str) -> Result<PathBuf, String> {
-    let crate_name = crate_dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let crate_name = crate_dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let relative_source = format!("{crate_name}/examples/{name}.rs");
     let absolute_source = crate_dir.join("examples").join(format!("{name}.rs"));
     let is_ours = |dep_info: &str| {
@@ -237,12 +226,10 @@ pub(crate) fn find_binary(crate_dir: &Path, bin_dir: &Path, name: &str) -> Resul
     })
 }
 
-/// The header every example opens with; see DESIGN.md, "The example contract".
+/// The header every example opens with (docs/design.md, "An example is a lesson"): what matters
+/// is a `//!` first line, the exact run command, a `Guide:` line and the toml block.
 fn check_header(source: &str, package: &str, name: &str) -> Result<(), String> {
-    let header: Vec<&str> = source
-        .lines()
-        .take_while(|line| line.starts_with("//!"))
-        .collect();
+    let header: Vec<&str> = source.lines().take_while(|line| line.starts_with("//!")).collect();
     let command = format!("cargo run -p {package} --example {name}");
     let problem = if header.is_empty() {
         Some("its first line is not a `//!` header".to_owned())

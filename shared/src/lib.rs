@@ -1,6 +1,7 @@
 //! Runtime-agnostic code used by more than one crate of this workspace.
 //!
-//! - [`frame`]: length-prefixed frames over `futures::io`, driven by every runtime's `agnostic` example.
+//! - [`frame`]: length-prefixed frames over `futures::io`, compiled into every runtime's `agnostic`
+//!   example too (its `examples/frame/mod.rs` links to this file).
 //! - [`expected`]: the small pattern language of `tests/expected/<example>.stdout` files.
 //! - [`harness`]: runs every example of a crate and checks its output against those files.
 //! - [`process`]: starts a server or client example, waits for `listening on`, stops it with SIGINT.

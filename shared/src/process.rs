@@ -23,10 +23,7 @@ use crate::harness::{examples_bin_dir, find_binary};
 /// to zero: how a test plays a client that aborts mid-transfer. (tokio's `TcpStream` has
 /// `set_zero_linger`; std's and the smol family's sockets do not.)
 pub fn reset_on_close(stream: &std::net::TcpStream) -> std::io::Result<()> {
-    let linger = nix::libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
+    let linger = nix::libc::linger { l_onoff: 1, l_linger: 0 };
     nix::sys::socket::setsockopt(stream, nix::sys::socket::sockopt::Linger, &linger)
         .map_err(std::io::Error::from)
 }
@@ -113,12 +110,7 @@ impl ExampleProcess {
             let _ = stderr.read_to_end(&mut bytes);
             String::from_utf8_lossy(&bytes).into_owned()
         });
-        ExampleProcess {
-            child,
-            stdout_lines,
-            stdout_seen: Vec::new(),
-            stderr: Some(stderr),
-        }
+        ExampleProcess { child, stdout_lines, stdout_seen: Vec::new(), stderr: Some(stderr) }
     }
 
     /// The process id, e.g. to inspect `/proc/<pid>`.
@@ -176,9 +168,14 @@ impl ExampleProcess {
     }
 
     /// Sends SIGINT and waits for the exit; panics unless the process prints `shutdown complete`
-    /// and exits 0 within `timeout`, the server contract of DESIGN.md.
+    /// and exits 0 within `timeout`, the server contract of docs/design.md.
     pub fn stop(self, timeout: Duration) -> Finished {
         self.interrupt();
+        self.wait_for_shutdown(timeout)
+    }
+
+    /// Like [`ExampleProcess::stop`] for a server already sent its signal.
+    pub fn wait_for_shutdown(self, timeout: Duration) -> Finished {
         let finished = self.wait(timeout);
         assert!(
             finished.status.success(),
@@ -186,10 +183,7 @@ impl ExampleProcess {
             finished.status
         );
         assert!(
-            finished
-                .stdout
-                .iter()
-                .any(|line| line == "shutdown complete"),
+            finished.stdout.iter().any(|line| line == "shutdown complete"),
             "after SIGINT the server did not print `shutdown complete`: {finished:?}"
         );
         finished
@@ -207,16 +201,8 @@ impl ExampleProcess {
         while let Ok(line) = self.stdout_lines.recv_timeout(Duration::from_secs(5)) {
             self.stdout_seen.push(line);
         }
-        let stderr = self
-            .stderr
-            .take()
-            .and_then(|handle| handle.join().ok())
-            .unwrap_or_default();
-        Finished {
-            status,
-            stdout: std::mem::take(&mut self.stdout_seen),
-            stderr,
-        }
+        let stderr = self.stderr.take().and_then(|handle| handle.join().ok()).unwrap_or_default();
+        Finished { status, stdout: std::mem::take(&mut self.stdout_seen), stderr }
     }
 }
 
@@ -247,15 +233,9 @@ mod tests {
              echo ready; while :; do sleep 0.05; done",
         ));
         assert_eq!(addr, "127.0.0.1:4242".parse().unwrap());
-        assert_eq!(
-            server.next_line(Duration::from_secs(5)).as_deref(),
-            Some("ready")
-        );
+        assert_eq!(server.next_line(Duration::from_secs(5)).as_deref(), Some("ready"));
         let finished = server.stop(Duration::from_secs(5));
-        assert_eq!(
-            finished.stdout,
-            ["listening on 127.0.0.1:4242", "ready", "shutdown complete"]
-        );
+        assert_eq!(finished.stdout, ["listening on 127.0.0.1:4242", "ready", "shutdown complete"]);
     }
 
     #[test]

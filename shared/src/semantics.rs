@@ -54,10 +54,7 @@ pub struct Gate {
 impl Gate {
     /// Called by a job: counts it, then blocks its thread until the gate opens (or [`LIMIT`]).
     pub fn arrive(&self) {
-        let mut state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
+        let mut state = self.state.lock().expect("no thread panics holding the gate's lock");
         state.0 += 1;
         self.changed.notify_all();
         let _state = self
@@ -68,10 +65,7 @@ impl Gate {
 
     /// Waits until `n` jobs have arrived or `within` has passed; returns how many have arrived.
     pub fn arrived(&self, n: usize, within: Duration) -> usize {
-        let state = self
-            .state
-            .lock()
-            .expect("no thread panics holding the gate's lock");
+        let state = self.state.lock().expect("no thread panics holding the gate's lock");
         let (state, _) = self
             .changed
             .wait_timeout_while(state, within, |(arrived, _)| *arrived < n)
@@ -81,10 +75,7 @@ impl Gate {
 
     /// Lets every job through, those waiting and those still to come.
     pub fn open(&self) {
-        self.state
-            .lock()
-            .expect("no thread panics holding the gate's lock")
-            .1 = true;
+        self.state.lock().expect("no thread panics holding the gate's lock").1 = true;
         self.changed.notify_all();
     }
 }
@@ -129,11 +120,7 @@ impl<H> GatedJobs<H> {
                 }))
             })
             .collect();
-        Self {
-            gate,
-            handles,
-            threads,
-        }
+        Self { gate, handles, threads }
     }
 
     /// Waits until `n` jobs have reached the gate or `within` has passed; returns how many have.
@@ -224,9 +211,7 @@ pub fn run_in_child(test: &str, case: &str, vars: &[(&str, Option<&str>)]) {
         }
         thread::sleep(Duration::from_millis(5));
     }
-    let output = child
-        .wait_with_output()
-        .expect("collecting the child's output");
+    let output = child.wait_with_output().expect("collecting the child's output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -37,10 +37,7 @@ fn matrix_rows(readme: &str) -> Vec<Row> {
 /// The rows of the table whose header line starts with `header`.
 fn matrix_rows_under(readme: &str, header: &str) -> Vec<Row> {
     let mut lines = readme.lines().skip_while(|line| !line.starts_with(header));
-    assert!(
-        lines.next().is_some(),
-        "no concept × runtime matrix under `{header}`"
-    );
+    assert!(lines.next().is_some(), "no concept × runtime matrix under `{header}`");
     lines
         .skip(1) // the `| --- |` line
         .take_while(|line| line.starts_with('|'))
@@ -120,9 +117,7 @@ fn check_rows(root: &Path, rows: &[Row]) -> Vec<String> {
             if path.extension().is_some_and(|e| e == "rs") {
                 let name = path.file_stem().unwrap().to_string_lossy().into_owned();
                 if !seen.contains(&name) {
-                    problems.push(format!(
-                        "{krate}/examples/{name}.rs has no row in the matrix"
-                    ));
+                    problems.push(format!("{krate}/examples/{name}.rs has no row in the matrix"));
                 }
             }
         }
@@ -138,11 +133,7 @@ fn the_matrix_links_every_example_and_only_files_that_exist() {
     let root = workspace_root();
     let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
     let problems = check_matrix(&root, &readme);
-    assert!(
-        problems.is_empty(),
-        "README matrix:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "README matrix:\n{}", problems.join("\n"));
 }
 
 /// The Chinese README's matrix obeys the same rules, and matches the English one row for row: same
@@ -171,10 +162,7 @@ fn the_chinese_matrix_is_in_step_with_the_files_and_the_english_one() {
                     en.concept
                 ));
             }
-            if zh_link.is_none()
-                && !zh_cell
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            if zh_link.is_none() && !zh_cell.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
             {
                 problems.push(format!(
                     "`{}` in {krate}: the Chinese reason is not in Chinese: `{zh_cell}`",
@@ -183,11 +171,7 @@ fn the_chinese_matrix_is_in_step_with_the_files_and_the_english_one() {
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "README.zh-CN.md matrix:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "README.zh-CN.md matrix:\n{}", problems.join("\n"));
 }
 
 #[test]
@@ -198,20 +182,14 @@ fn the_matrix_has_a_row_for_every_planned_concept() {
         return;
     };
     let readme = fs::read_to_string(root.join("README.md")).expect("README.md exists");
-    let rows: BTreeSet<String> = matrix_rows(&readme)
-        .into_iter()
-        .map(|r| r.concept)
-        .collect();
+    let rows: BTreeSet<String> = matrix_rows(&readme).into_iter().map(|r| r.concept).collect();
     let missing: Vec<&str> = concepts
         .lines()
         .filter_map(|line| line.strip_prefix("| ")?.split(" | ").next())
         .filter(|name| *name != "name" && !name.starts_with('-'))
         .filter(|name| !rows.contains(*name))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "concepts without a README row: {missing:?}"
-    );
+    assert!(missing.is_empty(), "concepts without a README row: {missing:?}");
 }
 
 #[test]
@@ -225,33 +203,17 @@ fn the_check_catches_drift() {
     let bad_link = format!(
         "{header}| `nope` | x | [nope.rs](examples-tokio/examples/nope.rs) | {reason} | {reason} |\n"
     );
-    assert!(
-        check_matrix(&root, &bad_link)
-            .iter()
-            .any(|p| p.contains("does not exist"))
-    );
+    assert!(check_matrix(&root, &bad_link).iter().any(|p| p.contains("does not exist")));
     // A file that exists without its link, and a gap without a reason.
     let unlinked = format!(
         "{header}| `hello` | x | {reason} | {reason} | {reason} |\n| `nope` | x | - | - | - |\n"
     );
     let problems = check_matrix(&root, &unlinked);
-    assert!(
-        problems.iter().any(|p| p.contains("does not link it")),
-        "{problems:?}"
-    );
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("without a one-line reason")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("does not link it")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("without a one-line reason")), "{problems:?}");
     // Examples with no row at all.
     let only_hello = format!("{header}| `hello` | x | {linked} | {reason} | {reason} |\n");
-    assert!(
-        check_matrix(&root, &only_hello)
-            .iter()
-            .any(|p| p.contains("has no row"))
-    );
+    assert!(check_matrix(&root, &only_hello).iter().any(|p| p.contains("has no row")));
 }
 
 /// A workspace member: its package name and directory.
@@ -315,12 +277,8 @@ fn cargo_commands(text: &str) -> Vec<String> {
 /// does not exist, or a target named without the package that holds it.
 fn check_command(packages: &[Package], command: &str) -> Option<String> {
     let words: Vec<&str> = command.split_whitespace().collect();
-    let value = |flags: &[&str]| {
-        words
-            .windows(2)
-            .find(|pair| flags.contains(&pair[0]))
-            .map(|pair| pair[1])
-    };
+    let value =
+        |flags: &[&str]| words.windows(2).find(|pair| flags.contains(&pair[0])).map(|pair| pair[1]);
     let package = match value(&["-p", "--package"]) {
         Some(name) => match packages.iter().find(|p| p.name == name) {
             Some(package) => Some(package),
@@ -343,7 +301,11 @@ fn check_command(packages: &[Package], command: &str) -> Option<String> {
                 "`{command}`: `{flag} {target}` without `-p`: same-named targets exist in several packages"
             ));
         };
-        if !package.dir.join(dir).join(format!("{target}.rs")).is_file() {
+        // A bin may also be a folder, `src/bin/<name>/main.rs`.
+        let file = package.dir.join(dir).join(format!("{target}.rs"));
+        let folder = package.dir.join(dir).join(target).join("main.rs");
+        let exists = file.is_file() || (flag == "--bin" && folder.is_file());
+        if !exists {
             return Some(format!(
                 "`{command}`: package `{}` has no {flag} target `{target}`",
                 package.name
@@ -366,12 +328,13 @@ fn documented_files(root: &Path) -> Vec<PathBuf> {
             let Ok(entries) = fs::read_dir(package.dir.join(dir)) else {
                 continue;
             };
-            files.extend(
-                entries
-                    .flatten()
-                    .map(|entry| entry.path())
-                    .filter(|path| path.extension().is_some_and(|e| e == "rs")),
-            );
+            for path in entries.flatten().map(|entry| entry.path()) {
+                if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                } else if path.join("main.rs").is_file() {
+                    files.push(path.join("main.rs")); // a bin (or example) that is a folder
+                }
+            }
         }
     }
     files.sort();
@@ -420,31 +383,13 @@ fn the_command_check_catches_a_wrong_name() {
             "cargo bench -p benches --bench nope",
         ]
     );
-    let verdicts: Vec<Option<String>> = commands
-        .iter()
-        .map(|c| check_command(&packages, c))
-        .collect();
+    let verdicts: Vec<Option<String>> =
+        commands.iter().map(|c| check_command(&packages, c)).collect();
     assert_eq!(verdicts[0], None);
-    assert!(
-        verdicts[1]
-            .as_deref()
-            .is_some_and(|p| p.contains("no --example target `nope`"))
-    );
-    assert!(
-        verdicts[2]
-            .as_deref()
-            .is_some_and(|p| p.contains("no package `examples-nope`"))
-    );
-    assert!(
-        verdicts[3]
-            .as_deref()
-            .is_some_and(|p| p.contains("without `-p`"))
-    );
-    assert!(
-        verdicts[4]
-            .as_deref()
-            .is_some_and(|p| p.contains("no --bench target `nope`"))
-    );
+    assert!(verdicts[1].as_deref().is_some_and(|p| p.contains("no --example target `nope`")));
+    assert!(verdicts[2].as_deref().is_some_and(|p| p.contains("no package `examples-nope`")));
+    assert!(verdicts[3].as_deref().is_some_and(|p| p.contains("without `-p`")));
+    assert!(verdicts[4].as_deref().is_some_and(|p| p.contains("no --bench target `nope`")));
 }
 
 /// The test sources an errata row may cite: the runtime crates' integration tests and the shared
@@ -456,10 +401,7 @@ fn errata_test_sources(root: &Path) -> String {
         .into_iter()
         .chain(["shared/src/suites".to_owned()]);
     for dir in dirs {
-        for entry in fs::read_dir(root.join(dir))
-            .expect("a test directory")
-            .flatten()
-        {
+        for entry in fs::read_dir(root.join(dir)).expect("a test directory").flatten() {
             if entry.path().extension().is_some_and(|e| e == "rs") {
                 sources += &fs::read_to_string(entry.path()).expect("a test source");
             }
@@ -476,10 +418,7 @@ fn every_errata_row_names_a_test_that_exists() {
     let sources = errata_test_sources(&root);
     let mut problems = Vec::new();
     let tables = [
-        (
-            "README.md",
-            "| guide · section | what the snippet does wrong |",
-        ),
+        ("README.md", "| guide · section | what the snippet does wrong |"),
         ("README.zh-CN.md", "| 指南 · 章节 | 原代码的问题 |"),
     ];
     let mut row_counts = Vec::new();
@@ -496,10 +435,7 @@ fn every_errata_row_names_a_test_that_exists() {
         row_counts.push(rows.len());
         check_errata_rows(&root, &sources, &rows, &mut problems);
     }
-    assert_eq!(
-        row_counts[0], row_counts[1],
-        "the two READMEs' errata have different row counts"
-    );
+    assert_eq!(row_counts[0], row_counts[1], "the two READMEs' errata have different row counts");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -522,9 +458,7 @@ fn check_errata_rows(root: &Path, sources: &str, rows: &[String], problems: &mut
         }
         for name in test_cell.split('`').skip(1).step_by(2) {
             let is_test_name = name.matches('_').count() >= 2
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !is_test_name {
                 continue;
             }
@@ -552,8 +486,7 @@ fn test_functions(source: &str) -> BTreeSet<String> {
         {
             let signature = lines.find_map(|l| {
                 let l = l.trim_start();
-                l.strip_prefix("fn ")
-                    .or_else(|| l.strip_prefix("async fn "))
+                l.strip_prefix("fn ").or_else(|| l.strip_prefix("async fn "))
             });
             if let Some(name) = signature.and_then(|rest| rest.split('(').next()) {
                 names.insert(name.to_owned());
@@ -580,15 +513,8 @@ fn the_semantics_table_and_the_semantics_tests_match() {
     };
     let rows = table("README.md", "| test | tokio | async-std | smol |");
     let zh_rows = table("README.zh-CN.md", "| 测试 | tokio | async-std | smol |");
-    assert_eq!(
-        zh_rows, rows,
-        "README.zh-CN.md's semantics table (left) differs from README.md's"
-    );
-    assert!(
-        rows.len() >= 7,
-        "the semantics table has {} rows",
-        rows.len()
-    );
+    assert_eq!(zh_rows, rows, "README.zh-CN.md's semantics table (left) differs from README.md's");
+    assert!(rows.len() >= 7, "the semantics table has {} rows", rows.len());
     for krate in RUNTIME_CRATES {
         let path = root.join(krate).join("tests/semantics.rs");
         let source = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{krate}: {e}"));

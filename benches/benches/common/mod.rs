@@ -35,11 +35,7 @@ pub const MEASUREMENT: Duration = Duration::from_millis(1500);
 /// builds criterion without rayon. 10,000 resamples are plenty for confidence intervals over 20
 /// samples and bring that under 1 s.
 pub fn configure(group: &mut Group<'_>, warm_up: Duration, measurement: Duration) {
-    group
-        .warm_up_time(warm_up)
-        .measurement_time(measurement)
-        .sample_size(20)
-        .nresamples(10_000);
+    group.warm_up_time(warm_up).measurement_time(measurement).sample_size(20).nresamples(10_000);
 }
 
 /// A workload's benches: adds one benchmark per runtime and size to the group, on the runtimes

@@ -10,6 +10,26 @@ use std::time::{Duration, Instant};
 
 use crate::process::{ExampleProcess, Finished};
 
+use super::{Suite, cases};
+
+pub const SUITE: Suite = Suite {
+    name: "http_client",
+    examples: &["http_client"],
+    cases: cases![
+        a_content_length_body_and_the_request_it_sent,
+        a_chunked_body_is_decoded,
+        a_body_without_length_is_read_until_the_server_closes,
+        a_non_utf8_body_is_reported_not_a_panic,
+        an_interim_1xx_response_is_skipped,
+        a_silent_server_times_out_quickly,
+        a_body_over_the_size_limit_is_refused,
+        a_body_shorter_than_its_content_length_is_an_error,
+        a_url_with_another_scheme_is_refused,
+        a_url_without_a_host_is_refused,
+        a_url_that_would_inject_a_header_is_refused,
+    ],
+};
+
 const CLIENT: &str = "http_client";
 const RUN: Duration = Duration::from_secs(10);
 
@@ -20,9 +40,7 @@ fn one_shot_server(response: Vec<u8>) -> (SocketAddr, JoinHandle<String>) {
     let addr = listener.local_addr().unwrap();
     let handle = thread::spawn(move || {
         let (mut stream, _) = listener.accept().expect("the client never connected");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut request = Vec::new();
         let mut buffer = [0u8; 1024];
         while !request.ends_with(b"\r\n\r\n") {
@@ -47,59 +65,35 @@ fn fetch(manifest_dir: &str, url: &str, extra: &[&str]) -> Finished {
 }
 
 fn assert_success(finished: &Finished, stdout: &[&str]) {
-    assert!(
-        finished.status.success(),
-        "http_client failed: {finished:?}"
-    );
+    assert!(finished.status.success(), "http_client failed: {finished:?}");
     assert_eq!(finished.stdout, stdout, "stderr: {}", finished.stderr);
 }
 
 fn assert_failure(finished: &Finished, stderr_has: &str) {
-    assert!(
-        !finished.status.success(),
-        "expected a failure: {finished:?}"
-    );
+    assert!(!finished.status.success(), "expected a failure: {finished:?}");
     assert!(
         finished.stderr.contains(stderr_has),
         "stderr lacks {stderr_has:?}: {}",
         finished.stderr
     );
-    assert!(
-        !finished.stderr.contains("panicked"),
-        "it panicked: {}",
-        finished.stderr
-    );
+    assert!(!finished.stderr.contains("panicked"), "it panicked: {}", finished.stderr);
 }
 
-pub fn a_content_length_body_and_the_request_it_sent(manifest_dir: &str) {
+fn a_content_length_body_and_the_request_it_sent(manifest_dir: &str) {
     let (addr, server) =
         one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world!".to_vec());
-    let finished = fetch(
-        manifest_dir,
-        &format!("http://{addr}/greeting?lang=en"),
-        &[],
-    );
+    let finished = fetch(manifest_dir, &format!("http://{addr}/greeting?lang=en"), &[]);
     assert_success(
         &finished,
-        &[
-            "HTTP/1.1 200 OK",
-            "body: 13 bytes, Content-Length",
-            "Hello, world!",
-        ],
+        &["HTTP/1.1 200 OK", "body: 13 bytes, Content-Length", "Hello, world!"],
     );
     let request = server.join().unwrap();
-    assert!(
-        request.starts_with("GET /greeting?lang=en HTTP/1.1\r\n"),
-        "{request:?}"
-    );
-    assert!(
-        request.contains(&format!("\r\nHost: {addr}\r\n")),
-        "{request:?}"
-    );
+    assert!(request.starts_with("GET /greeting?lang=en HTTP/1.1\r\n"), "{request:?}");
+    assert!(request.contains(&format!("\r\nHost: {addr}\r\n")), "{request:?}");
     assert!(request.contains("\r\nConnection: close\r\n"), "{request:?}");
 }
 
-pub fn a_chunked_body_is_decoded(manifest_dir: &str) {
+fn a_chunked_body_is_decoded(manifest_dir: &str) {
     // Chunk extensions and a trailer, which a decoder must skip, and a status that is not 200.
     let (addr, server) = one_shot_server(
         b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n\
@@ -111,78 +105,57 @@ pub fn a_chunked_body_is_decoded(manifest_dir: &str) {
     let finished = fetch(manifest_dir, &format!("http://{addr}/missing"), &[]);
     assert_success(
         &finished,
-        &[
-            "HTTP/1.1 404 Not Found",
-            "body: 14 bytes, chunked",
-            "no such page!",
-        ],
+        &["HTTP/1.1 404 Not Found", "body: 14 bytes, chunked", "no such page!"],
     );
     server.join().unwrap();
 }
 
-pub fn a_body_without_length_is_read_until_the_server_closes(manifest_dir: &str) {
+fn a_body_without_length_is_read_until_the_server_closes(manifest_dir: &str) {
     let (addr, server) = one_shot_server(b"HTTP/1.0 200 OK\r\n\r\nuntil close\n".to_vec());
     let finished = fetch(manifest_dir, &format!("http://{addr}"), &[]);
     assert_success(
         &finished,
-        &[
-            "HTTP/1.0 200 OK",
-            "body: 12 bytes, read until the server closed",
-            "until close",
-        ],
+        &["HTTP/1.0 200 OK", "body: 12 bytes, read until the server closed", "until close"],
     );
     // No path in the URL: the request asks for `/`.
     assert!(server.join().unwrap().starts_with("GET / HTTP/1.1\r\n"));
 }
 
-pub fn a_non_utf8_body_is_reported_not_a_panic(manifest_dir: &str) {
+fn a_non_utf8_body_is_reported_not_a_panic(manifest_dir: &str) {
     let mut response = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".to_vec();
     response.extend_from_slice(&[0xff, 0xfe, 0x00, 0x80]);
     let (addr, server) = one_shot_server(response);
     let finished = fetch(manifest_dir, &format!("http://{addr}/bytes"), &[]);
     assert_success(
         &finished,
-        &[
-            "HTTP/1.1 200 OK",
-            "body: 4 bytes, Content-Length",
-            "<4 bytes, not UTF-8>",
-        ],
+        &["HTTP/1.1 200 OK", "body: 4 bytes, Content-Length", "<4 bytes, not UTF-8>"],
     );
     server.join().unwrap();
 }
 
-pub fn an_interim_1xx_response_is_skipped(manifest_dir: &str) {
+fn an_interim_1xx_response_is_skipped(manifest_dir: &str) {
     let (addr, server) = one_shot_server(
         b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n\
           HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
             .to_vec(),
     );
     let finished = fetch(manifest_dir, &format!("http://{addr}/"), &[]);
-    assert_success(
-        &finished,
-        &["HTTP/1.1 200 OK", "body: 2 bytes, Content-Length", "ok"],
-    );
+    assert_success(&finished, &["HTTP/1.1 200 OK", "body: 2 bytes, Content-Length", "ok"]);
     server.join().unwrap();
 }
 
-pub fn a_silent_server_times_out_quickly(manifest_dir: &str) {
+fn a_silent_server_times_out_quickly(manifest_dir: &str) {
     // Accepts, reads the request, never answers; holds the connection until the client leaves.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(8)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
         let mut sink = Vec::new();
         let _ = stream.read_to_end(&mut sink);
     });
     let started = Instant::now();
-    let finished = fetch(
-        manifest_dir,
-        &format!("http://{addr}/"),
-        &["--timeout-ms", "500"],
-    );
+    let finished = fetch(manifest_dir, &format!("http://{addr}/"), &["--timeout-ms", "500"]);
     let took = started.elapsed();
     assert_failure(&finished, "timed out");
     assert!(finished.stdout.is_empty(), "{finished:?}");
@@ -193,7 +166,7 @@ pub fn a_silent_server_times_out_quickly(manifest_dir: &str) {
     server.join().unwrap();
 }
 
-pub fn a_body_over_the_size_limit_is_refused(manifest_dir: &str) {
+fn a_body_over_the_size_limit_is_refused(manifest_dir: &str) {
     // Claims 17 MiB; the client must refuse before buffering any of it.
     let (addr, server) = one_shot_server(
         format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 17 << 20).into_bytes(),
@@ -203,7 +176,7 @@ pub fn a_body_over_the_size_limit_is_refused(manifest_dir: &str) {
     server.join().unwrap();
 }
 
-pub fn a_body_shorter_than_its_content_length_is_an_error(manifest_dir: &str) {
+fn a_body_shorter_than_its_content_length_is_an_error(manifest_dir: &str) {
     let (addr, server) =
         one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten!!".to_vec());
     let finished = fetch(manifest_dir, &format!("http://{addr}/"), &[]);
@@ -211,42 +184,17 @@ pub fn a_body_shorter_than_its_content_length_is_an_error(manifest_dir: &str) {
     server.join().unwrap();
 }
 
-pub fn a_url_with_another_scheme_is_refused(manifest_dir: &str) {
+fn a_url_with_another_scheme_is_refused(manifest_dir: &str) {
     let finished = fetch(manifest_dir, "ftp://x", &[]);
-    assert_failure(
-        &finished,
-        "invalid URL `ftp://x`: scheme `ftp` is not supported",
-    );
+    assert_failure(&finished, "invalid URL `ftp://x`: scheme `ftp` is not supported");
 }
 
-pub fn a_url_without_a_host_is_refused(manifest_dir: &str) {
+fn a_url_without_a_host_is_refused(manifest_dir: &str) {
     let finished = fetch(manifest_dir, "http://", &[]);
     assert_failure(&finished, "invalid URL `http://`: no host");
 }
 
-pub fn a_url_that_would_inject_a_header_is_refused(manifest_dir: &str) {
+fn a_url_that_would_inject_a_header_is_refused(manifest_dir: &str) {
     let finished = fetch(manifest_dir, "http://127.0.0.1:1/a\r\nX-Injected: 1", &[]);
     assert_failure(&finished, "must be %-encoded");
-}
-
-/// `shared::http_client_suite!();` in a runtime crate's `tests/http_client.rs` expands to one
-/// `#[test]` per case of this module, each run against that crate's own build of the example.
-#[macro_export]
-macro_rules! http_client_suite {
-    () => {
-        $crate::suite_tests!(
-            http_client:
-            a_content_length_body_and_the_request_it_sent,
-            a_chunked_body_is_decoded,
-            a_body_without_length_is_read_until_the_server_closes,
-            a_non_utf8_body_is_reported_not_a_panic,
-            an_interim_1xx_response_is_skipped,
-            a_silent_server_times_out_quickly,
-            a_body_over_the_size_limit_is_refused,
-            a_body_shorter_than_its_content_length_is_an_error,
-            a_url_with_another_scheme_is_refused,
-            a_url_without_a_host_is_refused,
-            a_url_that_would_inject_a_header_is_refused,
-        );
-    };
 }

@@ -8,6 +8,14 @@ use nix::sys::signal::Signal;
 
 use crate::process::ExampleProcess;
 
+use super::{Suite, cases};
+
+pub const SUITE: Suite = Suite {
+    name: "signal",
+    examples: &["signal"],
+    cases: cases![sigint_stops_after_the_current_step, sigterm_stops_after_the_current_step,],
+};
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Starts the example, waits until its handlers are installed, sends `signal`, and checks how it
@@ -33,16 +41,9 @@ fn stops_cleanly_on(manifest_dir: &str, signal: Signal, name: &str) {
     let steps_done: Vec<u32> = finished
         .stdout
         .iter()
-        .filter_map(|line| {
-            line.strip_prefix("step ")?
-                .strip_suffix(" done")?
-                .parse()
-                .ok()
-        })
+        .filter_map(|line| line.strip_prefix("step ")?.strip_suffix(" done")?.parse().ok())
         .collect();
-    let last = *steps_done
-        .last()
-        .expect("at least the current step finishes");
+    let last = *steps_done.last().expect("at least the current step finishes");
     assert!(last < 10, "the signal did not stop the work: {finished:?}");
     assert_eq!(
         steps_done,
@@ -60,29 +61,13 @@ fn stops_cleanly_on(manifest_dir: &str, signal: Signal, name: &str) {
         ],
         "{finished:?}"
     );
-    assert!(
-        !finished.stdout.iter().any(|line| line.starts_with("all ")),
-        "{finished:?}"
-    );
+    assert!(!finished.stdout.iter().any(|line| line.starts_with("all ")), "{finished:?}");
 }
 
-pub fn sigint_stops_after_the_current_step(manifest_dir: &str) {
+fn sigint_stops_after_the_current_step(manifest_dir: &str) {
     stops_cleanly_on(manifest_dir, Signal::SIGINT, "SIGINT");
 }
 
-pub fn sigterm_stops_after_the_current_step(manifest_dir: &str) {
+fn sigterm_stops_after_the_current_step(manifest_dir: &str) {
     stops_cleanly_on(manifest_dir, Signal::SIGTERM, "SIGTERM");
-}
-
-/// `shared::signal_suite!();` in a runtime crate's `tests/signal.rs` expands to one
-/// `#[test]` per case of this module, each run against that crate's own build of the example.
-#[macro_export]
-macro_rules! signal_suite {
-    () => {
-        $crate::suite_tests!(
-            signal:
-            sigint_stops_after_the_current_step,
-            sigterm_stops_after_the_current_step,
-        );
-    };
 }

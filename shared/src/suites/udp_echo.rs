@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use crate::process::ExampleProcess;
 
+use super::{Suite, cases};
+
+pub const SUITE: Suite = Suite {
+    name: "udp_echo",
+    examples: &["udp_echo"],
+    cases: cases![a_65507_byte_datagram_comes_back_whole, each_sender_gets_its_own_datagrams_back,],
+};
+
 const SERVER: &str = "udp_echo";
 const STOP: Duration = Duration::from_secs(10);
 /// The largest UDP payload over IPv4: 65,535 - 20 (IP header) - 8 (UDP header).
@@ -14,13 +22,11 @@ const MAX_IPV4_PAYLOAD: usize = 65_507;
 /// A socket on loopback whose receives give up after 5 s instead of hanging the test.
 fn client() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a client socket");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("set a read timeout");
+    socket.set_read_timeout(Some(Duration::from_secs(5))).expect("set a read timeout");
     socket
 }
 
-pub fn a_65507_byte_datagram_comes_back_whole(manifest_dir: &str) {
+fn a_65507_byte_datagram_comes_back_whole(manifest_dir: &str) {
     let (server, addr) = ExampleProcess::start_server(manifest_dir, SERVER, &["127.0.0.1:0"]);
     let socket = client();
     let sent: Vec<u8> = (0..MAX_IPV4_PAYLOAD).map(|i| (i % 251) as u8).collect();
@@ -35,7 +41,7 @@ pub fn a_65507_byte_datagram_comes_back_whole(manifest_dir: &str) {
     server.stop(STOP);
 }
 
-pub fn each_sender_gets_its_own_datagrams_back(manifest_dir: &str) {
+fn each_sender_gets_its_own_datagrams_back(manifest_dir: &str) {
     let (server, addr) = ExampleProcess::start_server(manifest_dir, SERVER, &["127.0.0.1:0"]);
     let alice = client();
     let bob = client();
@@ -54,22 +60,7 @@ pub fn each_sender_gets_its_own_datagrams_back(manifest_dir: &str) {
     // An empty datagram is a datagram too.
     alice.send_to(&[], addr).unwrap();
     let mut buffer = [0u8; 64];
-    let (len, from) = alice
-        .recv_from(&mut buffer)
-        .expect("no echo of the empty datagram");
+    let (len, from) = alice.recv_from(&mut buffer).expect("no echo of the empty datagram");
     assert_eq!((from, len), (addr, 0));
     server.stop(STOP);
-}
-
-/// `shared::udp_echo_suite!();` in a runtime crate's `tests/udp_echo.rs` expands to one
-/// `#[test]` per case of this module, each run against that crate's own build of the example.
-#[macro_export]
-macro_rules! udp_echo_suite {
-    () => {
-        $crate::suite_tests!(
-            udp_echo:
-            a_65507_byte_datagram_comes_back_whole,
-            each_sender_gets_its_own_datagrams_back,
-        );
-    };
 }
