@@ -1,45 +1,36 @@
-//! Runtime-agnostic protocol code: one framing function, written once against `futures::io`, driven by async-std.
+//! Runtime-agnostic protocol code: framing written once against `futures::io`, driven by async-std.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/agnostic.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/agnostic.rs`.
+//! Library code that only needs "something I can read and write" should not pick a runtime for its
+//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io` traits,
+//! and the tokio and smol twins call the very same functions. Next to the smol twin:
+//! - the same I/O traits: both runtimes' sockets implement `futures::io` with no adapter (tokio's
+//!   twin goes through `tokio_util::compat`);
+//! - dropping the server's `JoinHandle` would detach its task, where a dropped smol `Task` cancels.
 //!
-//! Library code that only needs "something I can read and write" should not pick a runtime for
-//! its users. `shared::frame::{read_frame, write_frame}` are written against the `futures::io`
-//! traits, which async-std's sockets implement directly: `async_std::net::TcpStream` goes
-//! straight into them, with no adapter. The tokio and smol twins of this file call the very same
-//! functions.
-//!
-//! Guide: beyond the guides (their runtime comparison, 指南 2.5.1.2, implies a choice of runtime is
-//! all-or-nothing; code written against `futures::io` shows it need not be).
-//!
-//! Differences from tokio: no compat layer: async-std's I/O traits *are* `futures::io`'s
-//! (`async_std::io::{Read, Write}` re-export the `futures-io` traits `AsyncRead` and `AsyncWrite`),
-//! so there is no `tokio_util::compat` and no `.compat()` call; the hostile client's `write_all`
-//! comes from `async_std::io::WriteExt`, async-std's helpers over those same traits. Awaiting the
-//! server's `JoinHandle` gives its output itself, not a `Result` with a `JoinError`, so
-//! `server.await?` takes one `?` where tokio's takes two.
-//!
+//! Guide: none directly (指南 2.5.1.2 compares the runtimes); what it gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example agnostic
 //! ```
-//!
-//! Prints each frame the client sent and the server's reply, then the server refusing a frame
-//! whose announced length is over its limit, without allocating it.
+//! Prints each frame the client sent and the server's reply, then the server refusing a frame whose
+//! announced length is over its limit, without allocating it.
 //!
 //! ```toml
 //! [dependencies]
 //! async-std = "1"
 //! anyhow = "1"
-//! # `shared` is this workspace's crate: copy shared/src/frame.rs, which needs `futures = "0.3"`.
-//! shared = { path = "../shared" }
+//! futures = "0.3"
 //! ```
+
+// One file shared by the three runtimes' twins: `shared/src/frame.rs`, linked here.
+mod frame;
 
 use std::io;
 
 use async_std::io::WriteExt;
 use async_std::net::{TcpListener, TcpStream};
 use async_std::task;
-use shared::frame::{read_frame, write_frame};
+use frame::{read_frame, write_frame};
 
 /// The largest frame the server accepts.
 const MAX_FRAME: u32 = 1024;

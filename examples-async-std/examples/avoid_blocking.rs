@@ -1,34 +1,21 @@
 //! Avoid blocking: measure the stall one blocking call inflicts on every other task, and the fixes.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/avoid_blocking.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/avoid_blocking.rs`.
+//! A heartbeat task wants to run every 10 ms and records its longest gap while another task waits
+//! 150 ms. `std::thread::sleep` (like any blocking call: file or database I/O, a long computation,
+//! a contended `std` lock) holds the runtime's thread, so the heartbeat stalls for the whole wait;
+//! `task::sleep` yields the thread, and `task::spawn_blocking` moves the call to a pool of threads
+//! meant for blocking. Next to the smol twin:
+//! - one thread for every task: smol builds a `LocalExecutor`; async-std has no builder, so `main`
+//!   runs itself again with `ASYNC_STD_THREAD_COUNT=1`, read once when the runtime starts;
+//! - `spawn_blocking` is smol's `unblock` (the same `blocking` pool) wrapped in a task.
 //!
-//! A heartbeat task wants to run every 10 ms and records the longest gap it actually saw. Another
-//! task then waits 150 ms in three ways. `std::thread::sleep` (like any blocking call: file or
-//! database I/O, a long computation, a contended `std` lock) holds the runtime's thread, so the
-//! heartbeat stalls for the whole 150 ms. `task::sleep` yields the thread instead;
-//! `task::spawn_blocking` runs the blocking call on a separate pool of threads meant for it. With
-//! the fixes the heartbeat keeps its 10 ms beat.
-//!
-//! Guide: 指南 2.5.9.3 避免阻塞.
-//! The guide shows the fixes but not the harm; here the stall is measured.
-//!
-//! Differences from tokio: async-std's runtime has no builder: its thread count comes from
-//! `ASYNC_STD_THREAD_COUNT`, read once when the global runtime starts (default: one thread per
-//! CPU). To get the one thread that tokio's twin asks for with `worker_threads = 1` (the same
-//! situation as when every thread is busy; with more threads the heartbeat may just run on
-//! another one), `main` runs this program again with the variable set, unless it already is; the
-//! program cannot set it for itself, as `std::env::set_var` is `unsafe` in edition 2024. The
-//! runtime does not notice a blocked thread, nor add one. `spawn_blocking`'s closure runs on the
-//! `blocking` crate's pool (up to `BLOCKING_MAX_THREADS`, default 500) and its handle gives the
-//! result itself, not a `Result`. There is no `block_in_place`.
-//!
+//! Guide: 指南 2.5.9.3 避免阻塞; it shows the fixes but not the harm, which is measured here.
 //! ```text
 //! cargo run -p examples-async-std --example avoid_blocking
 //! ```
-//!
-//! Prints the heartbeat's worst gap for each way of waiting: about 150 ms for
-//! `std::thread::sleep`, about 10 ms for the other two.
+//! Prints the heartbeat's worst gap for each way of waiting: about 150 ms for `std::thread::sleep`,
+//! about 10 ms for the other two.
 //!
 //! ```toml
 //! [dependencies]
@@ -86,7 +73,11 @@ async fn run() {
     println!("  std::thread::sleep            worst gap {gap} ms  (the worker was blocked)");
     let gap = worst_gap(task::sleep(WAIT)).await;
     println!("  async_std::task::sleep        worst gap {gap} ms");
-    let gap = worst_gap(task::spawn_blocking(|| std::thread::sleep(WAIT))).await;
+    // Inside `async`: `spawn_blocking` starts its job when called, so passed bare it would
+    // start before `worst_gap`'s warm-up, not when the waiter task does. The job runs on the
+    // `blocking` crate's pool (up to `BLOCKING_MAX_THREADS`, default 500); there is no
+    // `block_in_place`.
+    let gap = worst_gap(async { task::spawn_blocking(|| std::thread::sleep(WAIT)).await }).await;
     println!("  spawn_blocking(thread::sleep) worst gap {gap} ms");
 }
 
@@ -97,14 +88,14 @@ fn main() -> anyhow::Result<()> {
         task::block_on(run());
         return Ok(());
     }
-    // The same program, with the same arguments, on a runtime of one thread; its output is ours.
+    // One thread is the case where every thread is busy: with more, the heartbeat might just run
+    // on another. async-std has no builder, and the runtime does not notice a blocked thread nor
+    // add one. The variable is not set from here (`env::set_var` is `unsafe` in edition 2024),
+    // so the same program, with the same arguments, runs again with it set; its output is ours.
     let status = Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
         .env(THREAD_COUNT_VAR, "1")
         .status()?;
-    anyhow::ensure!(
-        status.success(),
-        "the re-run with {THREAD_COUNT_VAR}=1 failed: {status}"
-    );
+    anyhow::ensure!(status.success(), "the re-run with {THREAD_COUNT_VAR}=1 failed: {status}");
     Ok(())
 }

@@ -1,29 +1,19 @@
 //! Barrier: nobody goes on until everybody has arrived.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/barrier.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/barrier.rs
 //!
 //! `Barrier::new(n)` makes the first `n - 1` callers of `wait()` wait until the `n`-th arrives;
-//! then all `n` go on together. Here 5 tasks arrive 30 ms apart, so the early ones wait about
-//! 120 ms and all pass at the last arrival. Exactly one `wait()` returns a result whose
-//! `is_leader()` is true, a handy way to pick one task to do a once-per-round job.
+//! then all `n` go on together. Here 5 tasks arrive 30 ms apart, so the early ones wait about 120
+//! ms and all pass at the last arrival. Exactly one `wait()` returns a result whose `is_leader()`
+//! is true, a handy way to pick one task for a once-per-round job. Next to the smol twin:
+//! - the very same type: `async_lock::Barrier` is `smol::lock::Barrier`; it is named from
+//!   `async-lock` because `async_std::sync::Barrier`, a re-export, needs the `unstable` feature.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Barrier).
-//! The guide's tasks all arrive at once and print from racing tasks, so it shows no waiting; here arrivals are staggered and timed.
-//!
-//! Differences from tokio: none in the barrier itself: `async_lock::Barrier` has the same
-//! `wait().await` and `is_leader()`. It is named from `async-lock` directly, not as
-//! `async_std::sync::Barrier`: that is the same type re-exported, but only with
-//! `features = ["unstable"]`, and under its own name it is exactly smol's `smol::lock::Barrier`, so
-//! a move to smol changes one path. The tasks' `JoinHandle`s yield their results with no
-//! `JoinError`, so nothing here can fail.
-//!
+//! Guide: 指南 2.5.2.5 同步原语 (Barrier); its tasks all arrive at once, so no one is seen waiting.
 //! ```text
 //! cargo run -p examples-async-std --example barrier
 //! ```
-//!
-//! In task order, each task's arrival time (0, 30, 60, 90, 120 ms) and pass time (all about
-//! 120 ms), then that none passed early and that there was exactly one leader.
+//! In task order, each task's arrival time (0, 30, 60, 90, 120 ms) and pass time (all about 120
+//! ms), then that none passed early and that there was exactly one leader.
 //!
 //! ```toml
 //! [dependencies]
@@ -57,11 +47,7 @@ async fn run() {
             task::sleep(Duration::from_millis(u64::from(i) * 30)).await;
             let arrived = Instant::now();
             let result = barrier.wait().await;
-            Crossing {
-                arrived,
-                passed: Instant::now(),
-                leader: result.is_leader(),
-            }
+            Crossing { arrived, passed: Instant::now(), leader: result.is_leader() }
         }));
     }
     // Joined in spawn order, so the output is in task order whatever order they finished in.

@@ -1,27 +1,17 @@
-//! Batching: flush at N items or T ms after a batch's first item, whichever is first, and never lose the tail.
+//! Batching: flush at N items or T ms after a batch's first item, and never lose the tail.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/batching.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/batching.rs`.
+//! Batches amortise a per-call cost (one bulk insert instead of many), but a size limit alone
+//! leaves a slow trickle waiting forever and strands the last partial batch when the input ends.
+//! Here a batch is flushed at 4 items, 50 ms after its first item, or when the channel closes; the
+//! timer runs only while a batch is open. Next to the smol twin:
+//! - the deadline is `future::timeout` around `recv()` for the time left, where smol races `recv()`
+//!   against `Timer::at` with `or`; both poll `recv` first, and `recv` is cancel-safe.
 //!
-//! Collecting items into batches amortises a per-call cost (one bulk insert instead of many), but
-//! a size limit alone leaves a slow trickle waiting forever and, when the input ends, strands the
-//! last partial batch. Here the batch is flushed at 4 items, or 50 ms after its first item
-//! arrived, or when the channel closes. The timer runs only while a batch is open, and `recv` is
-//! cancel-safe, so the `timeout` that drops it at the batch's deadline drops no item.
-//!
-//! Guide: 指南 2.5.7.3 批处理.
-//! The guide never processes what is left in `batch` when the loop ends (its 100 items in tens hide it; 105 would lose 5) and never flushes on time; here both are handled and counted.
-//!
-//! Differences from tokio: no `sleep_until` to race against in a `select!`: `future::timeout`
-//! around `recv()`, given the time left until the batch's deadline
-//! (`saturating_duration_since`, zero once it has passed), does the same in one call, `Err` meaning
-//! the deadline came first. The channel is async-channel's: `recv` gives `Err` once every sender
-//! is gone and the queue is empty, where tokio's gives `None`.
-//!
+//! Guide: 指南 2.5.7.3 批处理; what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example batching
 //! ```
-//!
 //! Prints two batches flushed by size, one flushed by time about 50 ms after its first item, the
 //! tail flushed when the input ends, and `in 13, out 13`.
 //!
@@ -57,11 +47,7 @@ struct Batch {
 
 fn flush(items: &mut Vec<u32>, trigger: Trigger, first: Instant) -> Batch {
     let items = std::mem::replace(items, Vec::with_capacity(MAX_ITEMS));
-    Batch {
-        items,
-        trigger,
-        age: first.elapsed(),
-    }
+    Batch { items, trigger, age: first.elapsed() }
 }
 
 async fn batcher(rx: Receiver<u32>) -> Vec<Batch> {

@@ -1,37 +1,19 @@
 //! Bounded concurrency: limit how many tasks exist, not only how many run.
+//! Legacy: discontinued (RUSTSEC-2025-0052); twin: examples-smol/examples/bounded_concurrency.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/bounded_concurrency.rs`.
+//! A task per item that waits on a semaphore limits the work in progress, but every task (its
+//! future, its item, its place in the executor) exists from the start: 10,000 items, about 10,000
+//! live tasks. Taking the permit *before* spawning (`acquire_arc`; the permit moves into the task)
+//! makes the spawning loop wait instead, and at most N tasks ever exist. Next to the smol twin:
+//! - no `Executor` of its own: tasks run at once on the global runtime's threads while the loop
+//!   still spawns, so the first two peaks are a little under the item count.
 //!
-//! Spawning a task per item and making each wait on a semaphore limits the work in progress, but
-//! every task (its future, its captured item, its place in the executor) exists from the start,
-//! so memory grows with the input: 10,000 items, about 10,000 live tasks. Taking the permit
-//! *before* spawning (`acquire_arc`, the permit moves into the task) makes the spawning loop wait
-//! instead, and at most N tasks ever exist, whatever the input size. The limiter is a small
-//! `Clone` struct over an `Arc<Semaphore>`, so each task can own a handle, and its error type is a
-//! `thiserror` enum, which is `Send + Sync + 'static` and so can leave a spawned task.
-//!
-//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理).
-//! The guide's 内存优化 spawns every task up front (and awaits `&JoinHandle`, which does not compile); its `ResourceManager` borrows a local into `tokio::spawn` and returns a non-`Send` `Box<dyn Error>`, so it does not compile; here permits are taken before spawning, with `Arc` and a `Send` error.
-//!
-//! Differences from tokio: async-std has no runtime metrics, so the live tasks are counted by a
-//! guard that each task owns from its spawn to its end. It has no semaphore either:
-//! `async_lock::Semaphore::acquire_arc` stands in for `acquire_owned` and cannot fail (this
-//! semaphore cannot be closed), so the error enum has only the job's own error. There is no
-//! `JoinSet`: finished tasks are reaped from a `FuturesUnordered` of `JoinHandle`s with
-//! `now_or_never`, tokio's `try_join_next`, and a `JoinHandle` yields the job's output itself,
-//! with no `JoinError` around it. Nor is there a current-thread runtime for `task::spawn`: its
-//! tasks run at once on the global runtime's threads (`ASYNC_STD_THREAD_COUNT` of them, default
-//! one per CPU) while the loop is still spawning, so the first two peaks are a little under the
-//! item count, by however many tasks finished meanwhile; each job holds its permit for 2 ms of
-//! (simulated) I/O so that this stays a small fraction.
-//!
+//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理); what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example bounded_concurrency
 //! ```
-//!
-//! Prints the peak number of live tasks for 1,000 and 10,000 items: about the item count when
-//! the permit is taken inside the task, 100 for both sizes when it is taken before spawning.
+//! Prints the peak number of live tasks for 1,000 and 10,000 items: about the item count when the
+//! permit is taken inside the task, 100 for both sizes when it is taken before spawning.
 //!
 //! ```toml
 //! [dependencies]
@@ -56,6 +38,8 @@ const LIMIT: usize = 100;
 /// How long a job holds its permit: the stand-in for a short I/O wait.
 const WORK: Duration = Duration::from_millis(2);
 
+/// A `thiserror` enum is `Send + Sync + 'static`, so it can leave a spawned task. It has only the
+/// job's own error: this semaphore cannot be closed, so taking a permit cannot fail.
 #[derive(Debug, thiserror::Error)]
 enum JobError {
     #[error("item {0} is invalid")]
@@ -64,7 +48,8 @@ enum JobError {
 
 type Outcome = Result<usize, JobError>;
 
-/// Counts the tasks that are spawned and not yet finished, and remembers the most there were.
+/// Counts the tasks that are spawned and not yet finished, and remembers the most there were
+/// (async-std has no runtime metrics to ask).
 #[derive(Default)]
 struct LiveTasks {
     now: AtomicUsize,
@@ -117,14 +102,11 @@ impl ResourceManager {
 /// the tokio twin, would finish each task on another thread about as fast as the loop spawns it.)
 async fn process(item: usize) -> Outcome {
     task::sleep(WORK).await;
-    if item == 7 {
-        Err(JobError::Invalid(item))
-    } else {
-        Ok(item)
-    }
+    if item == 7 { Err(JobError::Invalid(item)) } else { Ok(item) }
 }
 
-/// The guide's way: every task is spawned at once, then waits for a permit.
+/// The guide's way: every task is spawned at once, then waits for a permit. The tasks start at
+/// once on the runtime's threads, so a few finish while the loop is still spawning.
 async fn permit_inside(items: usize) -> (usize, Vec<String>) {
     let semaphore = Arc::new(Semaphore::new(LIMIT));
     let live = Arc::new(LiveTasks::default());
@@ -146,9 +128,7 @@ async fn permit_inside(items: usize) -> (usize, Vec<String>) {
 
 /// The fixed way: the loop waits for a permit before it spawns.
 async fn permit_before(items: usize) -> (usize, Vec<String>) {
-    let manager = ResourceManager {
-        semaphore: Arc::new(Semaphore::new(LIMIT)),
-    };
+    let manager = ResourceManager { semaphore: Arc::new(Semaphore::new(LIMIT)) };
     let live = Arc::new(LiveTasks::default());
     let mut tasks = FuturesUnordered::new();
     let mut failed = Vec::new();
@@ -175,16 +155,10 @@ fn tally(outcome: Outcome, failed: &mut Vec<String>) {
 }
 
 async fn run() {
-    for (way, before) in [
-        ("permit inside the task", false),
-        ("permit before spawning", true),
-    ] {
+    for (way, before) in [("permit inside the task", false), ("permit before spawning", true)] {
         for items in [1_000, 10_000] {
-            let (peak, failures) = if before {
-                permit_before(items).await
-            } else {
-                permit_inside(items).await
-            };
+            let (peak, failures) =
+                if before { permit_before(items).await } else { permit_inside(items).await };
             println!("{way}, {items} items: peak {peak} live tasks, failed {failures:?}");
         }
     }

@@ -1,35 +1,20 @@
-//! broadcast: every receiver gets every message; when the buffer is full, the sender waits, or, in
-//! overflow mode, the oldest message goes and a slow receiver is told what it missed.
+//! broadcast: every receiver gets every message; when full, the sender waits or the oldest goes.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/broadcast.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/broadcast.rs`.
+//! async-std has no broadcast channel; `async-broadcast` (no runtime needed) is the one to use, as
+//! in the smol twin. A message stays in the buffer until every receiver has read it, so by default
+//! a full buffer makes `broadcast().await` wait: the slowest receiver sets the pace (tokio's
+//! channel never waits: it overwrites). With `set_overflow(true)` the oldest message is pushed out
+//! and handed back to the sender, and a receiver that missed some gets
+//! `Err(RecvError::Overflowed(n))` (tokio's `Lagged(n)`), then reads on; only `Closed` ends it.
 //!
-//! async-std has no broadcast channel; `async-broadcast`, the smol family's, is the one to use with
-//! it (it depends on no runtime). Each `Receiver` (the first one, plus one per `new_receiver`) sees
-//! every value sent after it was created. A message stays in the buffer until every receiver has
-//! read it, so by default a full buffer makes `broadcast().await` wait: the slowest receiver sets
-//! the pace for the sender, and so for everyone. In overflow mode the sender never waits: the
-//! oldest message is pushed out (and handed back to the sender), and a receiver that missed
-//! messages gets `Err(RecvError::Overflowed(n))`, meaning "n messages are gone", before it
-//! continues with the oldest value still kept. Only `RecvError::Closed` means the stream is over.
-//!
-//! Guide: 指南 2.5.2.4 异步通道 (broadcast).
-//! The guide reads with `while let Ok`, so a lagging receiver silently stops at the first error; here the error is matched, reading goes on, and the tasks are joined instead of a 1 s sleep.
-//!
-//! Differences from tokio: a full channel applies back-pressure by default (tokio's never does: it
-//! overwrites, and the slow receiver gets `Lagged`); `set_overflow(true)` gives tokio's behaviour,
-//! with `Overflowed(n)` for `Lagged(n)`, and `broadcast` returns the message it pushed out. Sending
-//! is `broadcast(value).await`, and `new_receiver()` is tokio's `subscribe()`. The `Receiver` is
-//! also a `Stream`, whose `next()` skips an overflow without a word: only `recv()` reports it.
-//!
+//! Guide: 指南 2.5.2.4 异步通道 (broadcast); what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example broadcast
 //! ```
-//!
-//! Both receivers list 0..=4; then, with the default mode, the sender is held up about 50 ms by a
-//! receiver that starts late, and both receivers get 0..=9; then, in overflow mode, the sender gets
-//! 0..=5 back, the guide's loop gets nothing, the matching loop reports `Overflowed(6)` and still
-//! reads 6, 7, 8, 9, and the `Stream` gets 6..=9 with no sign of the gap.
+//! Both receivers get 0..=4; a late receiver holds the sender up about 50 ms; in overflow mode the
+//! sender gets 0..=5 back, the guide's loop nothing, the matching loop `Overflowed(6)` and 6..=9,
+//! the `Stream` 6..=9 with no sign of the gap.
 //!
 //! ```toml
 //! [dependencies]
@@ -62,7 +47,8 @@ async fn read_all(mut rx: Receiver<u32>) -> String {
 }
 
 async fn run() -> anyhow::Result<()> {
-    // Fan-out. Both receivers exist before the first send, so neither can miss the start.
+    // Fan-out. Both receivers exist before the first send, so neither can miss the start: a
+    // receiver sees only what is sent after it was created (`new_receiver` is tokio's `subscribe`).
     let (tx, rx1) = async_broadcast::broadcast(16);
     let rx2 = tx.new_receiver();
     let reader1 = task::spawn(read_all(rx1));
@@ -120,10 +106,7 @@ async fn run() -> anyhow::Result<()> {
     }
     println!("overflow: `while let Ok` loop got {guide_got:?} and stopped at the first error");
 
-    println!(
-        "overflow: matching loop got {}",
-        read_all(matching_rx).await
-    );
+    println!("overflow: matching loop got {}", read_all(matching_rx).await);
 
     // The `Stream` impl steps over the gap: fine for "latest values" uses, wrong where a loss
     // must be noticed. (A `next()` loop, as async-std's `collect` needs the `unstable` feature.)

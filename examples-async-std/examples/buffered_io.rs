@@ -1,35 +1,21 @@
 //! `BufWriter` and `BufReader`: fewer system calls, and the flush that must not be forgotten.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/buffered_io.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/buffered_io.rs`.
+//! A `BufWriter` turns a thousand short writes into a few large ones, but its last chunk waits in
+//! the buffer until `flush` (or `close`): dropped without it (a destructor cannot `.await`), the
+//! writer silently loses the file's tail. `BufReadExt::lines()` yields one line at a time, without
+//! its `\n` (or `\r\n`), so a big file never has to fit in memory. Next to the smol twin:
+//! - the `File` underneath writes out its own buffer from its destructor, where smol's cancels the
+//!   write in flight, so here exactly what the `BufWriter` held is lost;
+//! - `lines()` is read with `next` and `?`: async-std's `StreamExt` has no `try_next`.
 //!
-//! Writing a thousand short lines straight to a `File` costs a thousand writes; a `BufWriter`
-//! collects them in memory and writes a few large chunks. The price is that the last chunk sits
-//! in the buffer until `flush` (or `close`) writes it out, and async-std's `BufWriter` does not do
-//! that on drop (its documentation says so: a destructor cannot `.await`): a writer dropped
-//! without `flush` silently loses the tail of the file. On the reading side, `BufReader` with
-//! `BufReadExt::lines()` yields one line at a time, without its `\n` (or `\r\n`), so a big file
-//! never has to fit in memory.
-//!
-//! Guide: 指南 2.5.5.3 缓冲 I/O; 教程 异步 I/O (缓冲 I/O).
-//! The guides do flush, but never say what happens without it; this shows the lost tail, then the
-//! right way, and works in a temporary directory instead of `output.txt` in the current one.
-//!
-//! Differences from tokio: `BufReader`, `BufWriter` and the extension traits come from
-//! `async_std::io`; `lines()` is a `Stream` of `io::Result<String>` read with `next` and `?`, where
-//! tokio's `Lines` has a `next_line` method. Under the `BufWriter`, an `async_std::fs::File` keeps
-//! a buffer of its own, which its destructor does write out, blocking the thread (see the `file_io`
-//! example): what is missing below is exactly what the `BufWriter` held when it was dropped.
-//!
+//! Guide: 指南 2.5.5.3 缓冲 I/O; 教程 异步 I/O (缓冲 I/O); what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example buffered_io
 //! cargo run -p examples-async-std --example buffered_io -- /some/existing/dir
 //! ```
-//!
-//! Prints how many of the 8890 bytes written reached the file without `flush` (fewer: the
-//! buffered tail is gone) and how many the `BufWriter` held, then all 8890 with `flush`, and the
-//! line and byte counts read back with `lines()`. With a directory argument, the files go into a
-//! fresh subdirectory of it, removed at the end.
+//! Prints how many of the 8890 bytes written reached the file without `flush` and how many the
+//! `BufWriter` held, then all 8890 with `flush`, and the lines and bytes read back.
 //!
 //! ```toml
 //! [dependencies]
@@ -47,7 +33,7 @@ use async_std::task;
 
 const LINES: usize = 1000;
 /// Stated rather than left to the default (8 KiB today) so the output does not depend on it.
-const BUFFER: usize = 4096;
+const BUFFER_SIZE: usize = 4096;
 
 /// Writes `line 0` .. `line 999` through `writer` and returns how many bytes that was.
 async fn write_lines(writer: &mut BufWriter<File>) -> std::io::Result<usize> {
@@ -66,7 +52,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // (async-std's `into_inner` is no way to show this: it is async and flushes first, where
     // tokio's and futures-lite's hand the writer back with the buffer unwritten.)
     let forgot = dir.join("forgot-flush.txt");
-    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&forgot).await?);
+    let mut writer = BufWriter::with_capacity(BUFFER_SIZE, File::create(&forgot).await?);
     let written = write_lines(&mut writer).await?;
     let buffered = writer.buffer().len();
     drop(writer);
@@ -79,7 +65,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
 
     // The right way: flush the `BufWriter` (which flushes the `File` under it too) before it goes.
     let path = dir.join("lines.txt");
-    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&path).await?);
+    let mut writer = BufWriter::with_capacity(BUFFER_SIZE, File::create(&path).await?);
     let written = write_lines(&mut writer).await?;
     writer.flush().await?;
     drop(writer);

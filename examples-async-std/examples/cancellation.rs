@@ -1,42 +1,21 @@
-//! Cancellation on async-std: a closed channel as the stop signal, `JoinHandle::cancel`, and dropping a future.
+//! Cancellation: a closed channel as stop signal, `JoinHandle::cancel`, and dropping a future.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/cancellation.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/cancellation.rs`.
+//! A stop signal asks; the task decides when to stop. Here it is a channel nobody sends on:
+//! dropping its one `Sender` closes it for every `Receiver` clone; one worker checks it between
+//! units, another waits on it beside its inbox. `cancel().await` stops a task without asking;
+//! dropping a future (`timeout`, a losing branch) does the same, and what it held is gone: it was
+//! cancel-safe only if that loses nothing. Next to the smol twin:
+//! - one channel, no child tokens: `close()` on any clone closes it for all (the first line below);
+//! - a dropped `JoinHandle` detaches its task, where a dropped smol `Task` cancels it.
 //!
-//! A stop signal asks; the task decides when to stop. Here the signal is a channel on which
-//! nothing is ever sent: each task gets a clone of its `Receiver`, and dropping the one `Sender`
-//! closes the channel for all of them at once. One worker checks `is_closed()` between units of
-//! work, so a unit is never cut in half and its cleanup after the loop always runs; another waits
-//! in `select_biased!` on `recv()` of the stop channel beside its inbox (that `recv` can only end
-//! with an error, when the channel closes). `JoinHandle::cancel().await` is the other way to stop a
-//! task: it drops the task's future at its current `.await`, without asking. Dropping a future (as
-//! `timeout` or a losing `select!` branch does) cancels the same way: whatever the future held in
-//! its own variables is gone. A future is cancel-safe when dropping it before it completes loses
-//! nothing: `Receiver::recv` is (a message is either returned or still queued); a future that has
-//! moved messages into its own local `Vec` is not.
-//!
-//! Guide: 指南 2.5.6.3 取消安全.
-//! The guide's section is titled cancel safety but never shows it; here a dropped future loses two messages, and the cancel-safe version keeps them.
-//!
-//! Differences from tokio: no `CancellationToken` (tokio-util): the stop signal works because
-//! async-std's channel is async-channel, multi-consumer, so its `Receiver` is `Clone`. There are
-//! no child tokens: `Receiver::close()` on any clone closes the channel for every clone (the first
-//! line below), so a subtree that must stop on its own needs its own channel, and its tasks wait
-//! on both. Dropping a `JoinHandle` detaches the task, as in tokio (a dropped smol `Task` would
-//! cancel it): below, the detached task keeps ticking until its stop channel closes.
-//! `handle.cancel().await` is tokio's `abort()` and `await` in one: it returns once the future is
-//! dropped, with `Some(output)` if the task had already finished and `None` if it was cut short;
-//! a dropped task ticks no more. `select_biased!` (from `futures`) is tokio's `select!` with
-//! `biased;`.
-//!
+//! Guide: 指南 2.5.6.3 取消安全, titled cancel safety but never showing it; this does.
 //! ```text
 //! cargo run -p examples-async-std --example cancellation
 //! ```
-//!
-//! Prints that closing one clone closed them all, that the unit worker finished 3 whole units
-//! after the stop (about 90 ms), what the message worker handled; that a detached task kept
-//! ticking and a cancelled one did not; then the messages lost by a dropped future and kept by its
-//! fix.
+//! Prints that closing one clone closed all; that the stop came as unit 3 began and only that unit
+//! finished after it (about 90 ms in all); that a detached task kept ticking and a cancelled one
+//! did not; then the messages lost by a dropped future and kept by its fix.
 //!
 //! ```toml
 //! [dependencies]
@@ -54,8 +33,12 @@ use async_std::future::timeout;
 use async_std::task;
 use futures::{FutureExt, select_biased};
 
-/// Checks the stop signal only between units: a unit, once started, always completes.
-async fn unit_worker(stop: Receiver<()>, progress: Sender<u32>) -> String {
+/// The unit at whose start `run` sends the stop.
+const STOP_AT: u32 = 3;
+
+/// Checks the stop signal only between units: a unit, once started, always completes. Returns how
+/// many units it finished.
+async fn unit_worker(stop: Receiver<()>, progress: Sender<u32>) -> u32 {
     let mut finished = 0;
     for unit in 1..=100 {
         if stop.is_closed() {
@@ -67,13 +50,14 @@ async fn unit_worker(stop: Receiver<()>, progress: Sender<u32>) -> String {
         finished = unit;
     }
     // Runs on every path out of the loop: this is where files are flushed, peers told, etc.
-    format!("unit worker: finished {finished} whole units, then cleaned up")
+    finished
 }
 
 /// Waits on its inbox and on the stop signal at once.
 async fn message_worker(stop: Receiver<()>, inbox: Receiver<&str>) -> String {
     let mut handled = Vec::new();
     loop {
+        // `select_biased!` (from `futures`) is tokio's `select!` with `biased;`.
         select_biased! {
             // Queued messages first, then the stop request; `recv` is cancel-safe, so losing
             // the race to the stop signal drops no message.
@@ -120,14 +104,12 @@ async fn take_three(rx: &Receiver<u32>) -> Vec<u32> {
 }
 
 async fn run() -> anyhow::Result<()> {
-    // The `Sender` stays alive, so what closes the channel is `close()` on the clone alone.
+    // The `Sender` stays alive, so what closes the channel is `close()` on the clone alone. So a
+    // subtree that must stop on its own needs a channel of its own, and its tasks wait on both.
     let (_spare_tx, spare) = channel::bounded::<()>(1);
     let clone = spare.clone();
     clone.close();
-    println!(
-        "clone closed alone: original closed = {}",
-        spare.is_closed()
-    );
+    println!("clone closed alone: original closed = {}", spare.is_closed());
 
     let started = Instant::now();
     let (stop_tx, stop) = channel::bounded::<()>(1);
@@ -139,19 +121,22 @@ async fn run() -> anyhow::Result<()> {
     inbox_tx.send("b").await?;
     // Stop as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
     while let Ok(unit) = progress_rx.recv().await {
-        if unit == 3 {
+        if unit == STOP_AT {
             break;
         }
     }
     // The only `Sender` goes: the channel closes, and every clone of `stop` sees it.
     drop(stop_tx);
     // No `?`: awaiting a `JoinHandle` gives the task's output itself.
-    println!("{}", units.await);
-    println!("{}", messages.await);
+    let finished = units.await;
+    println!("unit worker: finished {finished} whole units, then cleaned up");
+    // Units before STOP_AT were done before the stop; only the one in hand finishes after it.
     println!(
-        "tree stopped {} ms after start",
-        started.elapsed().as_millis()
+        "  units finished after the stop (sent as unit {STOP_AT} began): {}",
+        finished.saturating_sub(STOP_AT - 1)
     );
+    println!("{}", messages.await);
+    println!("tree stopped {} ms after start", started.elapsed().as_millis());
 
     // Dropping the handle detaches the task: it goes on until it stops by itself.
     let ticks = Arc::new(AtomicU32::new(0));
@@ -169,6 +154,8 @@ async fn run() -> anyhow::Result<()> {
     }
 
     // `cancel().await` stops a task without its cooperation: this one's stop channel stays open.
+    // It is tokio's `abort()` and `await` in one: it returns once the future is dropped, with
+    // `Some(output)` if the task had already finished and `None` if it was cut short.
     let ticks = Arc::new(AtomicU32::new(0));
     let (_stop_tx, stop) = channel::bounded::<()>(1);
     let (alive_tx, _alive) = channel::bounded::<()>(1);
@@ -184,11 +171,7 @@ async fn run() -> anyhow::Result<()> {
     tx.send(1).await?;
     tx.send(2).await?;
     let cut = timeout(Duration::from_millis(20), take_three(&rx)).await;
-    println!(
-        "take_three dropped: {}, still queued: {}",
-        cut.is_err(),
-        rx.len()
-    );
+    println!("take_three dropped: {}, still queued: {}", cut.is_err(), rx.len());
 
     tx.send(1).await?;
     tx.send(2).await?;

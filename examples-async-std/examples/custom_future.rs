@@ -1,27 +1,18 @@
 //! A hand-written `Future` that stores its waker and is woken by a real event, not a busy loop.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/custom_future.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/custom_future.rs
 //!
 //! `poll` must never block. When the value is not ready it returns `Pending`, but only after
-//! arranging for *someone* to call the waker when it becomes ready: that call is what tells the
-//! executor to poll again. The guides' future calls `cx.waker().wake_by_ref()` itself and returns
-//! `Pending`, which asks to be polled again at once: a spin loop that burns a core until the value
-//! is ready. Here both are timed on the same 50 ms wait and their polls counted.
+//! arranging for *someone* to call the waker once it is: that call tells the executor to poll
+//! again. A future that calls `cx.waker().wake_by_ref()` itself and returns `Pending` asks to be
+//! polled again at once: a spin loop that burns a core until the value is ready. Both are timed
+//! here on the same 50 ms wait, and their polls counted. Next to the smol twin:
+//! - none in the futures, which depend only on the `Waker` they are given; only `main` changes.
 //!
-//! Guide: 指南 2.5.2.3 Future 和 Poll (自定义 Future); 教程 核心概念 (异步函数和 Future).
-//! The guides' futures wake themselves on every poll (a busy poll); this one saves the waker and is
-//! woken once, by the thread that produces the value.
-//!
-//! Differences from tokio: none in the futures: a `Future` impl depends on no runtime, only on the
-//! `Waker` it is given, so both are the tokio twin's line for line and print the same. Only `main`
-//! changes: `task::block_on` drives `run()`, and calls `poll` again only after a wake.
-//!
+//! Guide: 指南 2.5.2.3 (自定义 Future); 教程 核心概念 (异步函数和 Future); see README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example custom_future
 //! ```
-//!
-//! Prints the poll count of each future: thousands for the self-waking one, exactly 2 for the
+//! Prints the poll count of each future: at least 100 for the self-waking one, exactly 2 for the
 //! waker-driven one.
 //!
 //! ```toml
@@ -60,9 +51,7 @@ impl ThreadResult {
         thread::spawn(move || {
             thread::sleep(WAIT);
             let waker = {
-                let mut state = producer
-                    .lock()
-                    .expect("no code panics while holding this lock");
+                let mut state = producer.lock().expect("no code panics while holding this lock");
                 state.value = Some(42);
                 state.waker.take()
             };
@@ -81,15 +70,14 @@ impl Future for ThreadResult {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.polls += 1;
         let polls = self.polls;
-        let mut state = self
-            .shared
-            .lock()
-            .expect("no code panics while holding this lock");
+        let mut state = self.shared.lock().expect("no code panics while holding this lock");
         match state.value {
             Some(value) => Poll::Ready((value, polls)),
             None => {
-                // Store the *current* waker: the task may have moved to another worker since the
-                // last poll, and only the latest waker is sure to reach it.
+                // Store the *current* waker: a waker points at a task, and this future may
+                // since have been moved into another task, or be polled by a combinator
+                // (`FuturesUnordered`, `join_all`) that passes its own waker. Only the latest
+                // one is sure to reach whoever polls it next.
                 match &mut state.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     slot => *slot = Some(cx.waker().clone()),
@@ -121,11 +109,7 @@ impl Future for BusyDeadline {
 }
 
 async fn run() {
-    let busy_polls = BusyDeadline {
-        deadline: Instant::now() + WAIT,
-        polls: 0,
-    }
-    .await;
+    let busy_polls = BusyDeadline { deadline: Instant::now() + WAIT, polls: 0 }.await;
     println!("self-waking future: ready after {WAIT:?}, polled {busy_polls} times");
 
     let (value, polls) = ThreadResult::start().await;

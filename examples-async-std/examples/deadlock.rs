@@ -1,38 +1,21 @@
-//! Deadlock from inconsistent lock order: detect it with a timeout, recover by cancelling, fix the order.
+//! Deadlock from inconsistent lock order: detect by timeout, recover by cancelling, fix the order.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/deadlock.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/deadlock.rs`.
+//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock before
+//! the other takes its second, both wait forever, silently: no thread is stuck, no CPU is used. A
+//! `timeout` around joining them turns the hang into an error; cancelling both tasks drops their
+//! futures and the guards they hold, so the locks are free again. The fix: every task takes the
+//! locks in the same order. Next to the smol twin:
+//! - a dropped `JoinHandle` detaches, where a smol `Task` cancels, so a second deadlocked pair with
+//!   dropped handles keeps both locks held for good;
+//! - no `LocalExecutor`: `task::spawn_local` runs both tasks on the `block_on` thread.
 //!
-//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock before the
-//! other takes its second, both wait forever, and an async deadlock is silent: no thread is stuck,
-//! no CPU is used, the tasks just never finish. A `timeout` around joining them turns the hang into
-//! an error; cancelling the two tasks drops their futures, and with them the `MutexGuard`s they
-//! hold, so the locks are free again. Giving up on the handles instead (dropping them, as a
-//! `timeout` that owns them does) frees nothing: the tasks stay deadlocked, holding both locks for
-//! good. The fix is one rule: every task takes the locks in the same order.
-//!
-//! Guide: 教程 故障排除 2 死锁问题.
-//! The guide's deadlock hangs its program forever; here it is detected after 100 ms and the stuck tasks are cancelled, and the guide's 100 ms holds become 20 ms.
-//!
-//! Differences from tokio: dropping a `JoinHandle` detaches its task, as in tokio (smol's `Task`
-//! would cancel it), so the recovery must cancel explicitly, with `handle.cancel().await` instead of `abort()`: it returns once the
-//! task's future (and its guards) have been dropped, and gives `None` for a task that never
-//! finished (there is no `JoinError` to ask `is_cancelled()`). A second deadlocked pair, whose
-//! handles are dropped instead, shows that both locks stay held. `cancel()` is a future, not a
-//! flag set at once like `abort()`, so the two are joined to cancel both in one step.
-//! `async_std::sync::Mutex` is `async-lock`'s, whose `try_lock` returns an `Option`, not a
-//! `Result`. There is no `join!`: `FutureExt::join` joins two futures. There is no current-thread
-//! runtime either: `task::spawn_local` runs the tasks on the `block_on` thread instead, which is
-//! what makes the interleaving certain; with `task::spawn` they would run on the global runtime's
-//! threads. `spawn_local` and `join` need `features = ["unstable"]`.
-//!
+//! Guide: 教程 故障排除 2 死锁问题; what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example deadlock
 //! ```
-//!
-//! Prints `deadlock detected after ~100 ms`, that both tasks were cancelled and the locks are free;
-//! then, for a second deadlocked pair whose handles are dropped, that its locks stay held; then the
-//! same two tasks with one lock order finishing in about 40 ms.
+//! Prints `deadlock detected after ~100 ms`, both tasks cancelled and the locks free; the pair with
+//! dropped handles still holding its locks; then one lock order finishing in about 40 ms.
 //!
 //! ```toml
 //! [dependencies]
@@ -79,22 +62,17 @@ async fn run() -> anyhow::Result<()> {
     let (mut task_a, mut task_b) = spawn_opposite_orders(&m1, &m2);
     // `&mut` keeps the handles (dropping them would detach the tasks), so the tasks can still be
     // cancelled if this times out.
-    if timeout(DETECT_AFTER, (&mut task_a).join(&mut task_b))
-        .await
-        .is_ok()
-    {
+    if timeout(DETECT_AFTER, (&mut task_a).join(&mut task_b)).await.is_ok() {
         anyhow::bail!("opposite lock orders did not deadlock");
     }
-    println!(
-        "opposite orders: deadlock detected after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("opposite orders: deadlock detected after {} ms", started.elapsed().as_millis());
     // Joined, both are marked cancelled in the same poll, before either future is dropped. One
     // after the other, the first one's dropped guard would let the second take its lock and
     // finish: `None, Some(())`. `None`: the task was cancelled before it finished.
     let (a, b) = task_a.cancel().join(task_b.cancel()).await;
     println!("opposite orders: both tasks cancelled, cancel() = {a:?}, {b:?}");
-    // Cancelling dropped each task's future, and with it the guard it held.
+    // Cancelling dropped each task's future, and with it the guard it held. (async-std's `Mutex`
+    // is async-lock's: `try_lock` returns an `Option`.)
     let free = m1.try_lock().is_some() && m2.try_lock().is_some();
     println!(
         "opposite orders: locks free again = {free}, m1 = {}, m2 = {}",
@@ -118,9 +96,7 @@ async fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     let task_a = task::spawn_local(update_both(m1.clone(), m2.clone()));
     let task_b = task::spawn_local(update_both(m1.clone(), m2.clone()));
-    timeout(DETECT_AFTER, task_a.join(task_b))
-        .await
-        .context("the same lock order deadlocked")?;
+    timeout(DETECT_AFTER, task_a.join(task_b)).await.context("the same lock order deadlocked")?;
     println!(
         "same order:      both tasks finished after {} ms, m1 = {}, m2 = {}",
         started.elapsed().as_millis(),
@@ -130,10 +106,10 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-// One thread makes the bad interleaving certain: `spawn_local` tasks run on this thread, inside
-// `block_on`, so task A runs until it waits on its timer, then task B takes its first lock before
-// any timer can fire. With `task::spawn`, on the global runtime's threads, it is only likely,
-// which is how such deadlocks reach production.
+// One thread makes the bad interleaving certain: `spawn_local` keeps the tasks `run` spawns on
+// this thread's local executor, which `block_on` drives, so task A runs until it waits on its
+// timer, then task B takes its first lock before any timer can fire. With `task::spawn`, on the
+// global runtime's threads, it is only likely, which is how such deadlocks reach production.
 fn main() -> anyhow::Result<()> {
     task::block_on(run())
 }

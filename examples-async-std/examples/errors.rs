@@ -1,30 +1,20 @@
-//! Errors through async layers on async-std: a `thiserror` enum below, `?` in between, `anyhow` with context on top.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/errors.rs`.
+//! Errors through async layers: a `thiserror` enum below, `?` in between, `anyhow` context on top.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/errors.rs
 //!
 //! A library-style layer returns its own enum, so a caller can `match` on what went wrong (retry a
-//! timeout, not a parse error); `#[from]` lets `?` convert `io::Error` and `ParseIntError`, and an
-//! `async_std::future::timeout` is mapped by hand because only the caller knows the limit it set.
-//! Each variant's message describes only its own layer and hands the cause over as `source()`, so
-//! the program's `{:#}` prints a chain in which every cause appears exactly once.
+//! timeout, not a parse error); `#[from]` lets `?` convert the causes, and the timeout is mapped by
+//! hand, as only the caller knows its limit. Each message names only its own layer and hands the
+//! cause over as `source()`, so `{:#}` prints every cause once. Next to the smol twin:
+//! - `future::timeout`'s `TimeoutError` (`future has timed out`) is the `Timeout` variant's source,
+//!   one link more than smol's timer race; `async_std::fs` wraps each `io::Error` in one naming the
+//!   path (same `kind()`, the original as `source()`), one more again.
 //!
-//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理).
-//! The guides flatten causes into strings (`e.to_string()`) or print them twice (`{0}` plus `#[from]`), and their timeout error forgets the limit; here each cause is kept once as `source()` and the timeout carries its duration.
-//!
-//! Differences from tokio: the timeout's error is `async_std::future::TimeoutError`, which prints
-//! `future has timed out` (tokio's `Elapsed`: `deadline has elapsed`). `async_std::fs` wraps the
-//! `io::Error`s it returns in one that names the path (``could not read file `…` ``, with the
-//! same `kind()` and the original error as its `source()`), so the missing file's chain below has
-//! four links where tokio's has three; the `Io` variant still matches it, as `#[from]` takes any
-//! `io::Error`.
-//!
+//! Guide: 指南 2.5.6.1 Result 传播; 教程 最佳实践 2 (适当的错误处理); see README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example errors
 //! ```
-//!
-//! Prints one line per config file: a successful fetch, then the full error chain of a missing
-//! file, an unparsable one and a fetch cut off at 100 ms, and which of them is worth retrying.
+//! Prints one line per config file: a successful fetch, then the error chain of a missing file, an
+//! unparsable one and a fetch cut off at 100 ms, and which of them is worth retrying.
 //!
 //! ```toml
 //! [dependencies]
@@ -62,6 +52,8 @@ enum FetchError {
 
 /// Layer 1: the config file holds the simulated server's delay in milliseconds.
 async fn load_delay(path: &Path) -> Result<Duration, FetchError> {
+    // `async_std::fs` wraps the OS error in one that names the path; `#[from]` takes any
+    // `io::Error`, so this is still `FetchError::Io`.
     let text = fs::read_to_string(path).await?;
     Ok(Duration::from_millis(text.trim().parse()?))
 }
@@ -73,19 +65,12 @@ async fn fetch(path: &Path) -> Result<u32, FetchError> {
         task::sleep(delay).await;
         42
     });
-    fetched.await.map_err(|source| FetchError::Timeout {
-        after: FETCH_LIMIT,
-        source,
-    })
+    fetched.await.map_err(|source| FetchError::Timeout { after: FETCH_LIMIT, source })
 }
 
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temp dir")?;
-    for (name, contents) in [
-        ("fast.conf", "20"),
-        ("typo.conf", "2O"),
-        ("slow.conf", "500"),
-    ] {
+    for (name, contents) in [("fast.conf", "20"), ("typo.conf", "2O"), ("slow.conf", "500")] {
         fs::write(dir.path().join(name), contents)
             .await
             .with_context(|| format!("writing {name}"))?;
@@ -94,23 +79,17 @@ async fn run() -> anyhow::Result<()> {
     for name in ["fast.conf", "missing.conf", "typo.conf", "slow.conf"] {
         let started = Instant::now();
         // Layer 3: the program adds what it was doing; `?` would pass this up just the same.
-        let outcome = fetch(&dir.path().join(name))
-            .await
-            .with_context(|| format!("fetching with {name}"));
+        let outcome =
+            fetch(&dir.path().join(name)).await.with_context(|| format!("fetching with {name}"));
         let ms = started.elapsed().as_millis();
         match outcome {
             Ok(value) => println!("{name}: ok, got {value} after {ms} ms"),
             Err(e) => {
                 println!("{name}: error after {ms} ms: {e:#}");
                 // The typed enum is still inside the anyhow error, for the code that decides.
-                let retry = matches!(
-                    e.downcast_ref::<FetchError>(),
-                    Some(FetchError::Timeout { .. })
-                );
-                println!(
-                    "  {} errors in the chain, worth retrying: {retry}",
-                    e.chain().count()
-                );
+                let retry =
+                    matches!(e.downcast_ref::<FetchError>(), Some(FetchError::Timeout { .. }));
+                println!("  {} errors in the chain, worth retrying: {retry}", e.chain().count());
             }
         }
     }

@@ -1,39 +1,21 @@
-//! Async file I/O with `async_std::fs`: write, flush and sync, read back, and a missing file's error.
+//! Async file I/O with `async_std::fs`: write, flush and sync, read back, a missing file's error.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/file_io.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/file_io.rs`.
+//! `async_std::fs` runs each operation on the `blocking` pool. A `write_all` that returns `Ok` has
+//! only filled the `File`'s buffer: `flush().await` writes it out and reports the error, and
+//! `sync_all().await` asks the OS to put it on disk. The one-shot `fs::write`, `read` and
+//! `read_to_string` need none of this. Next to the smol twin:
+//! - a `File` dropped before `flush` writes its buffer from its destructor, with `block_on`: the
+//!   bytes land (0, then 100 below), but the thread stalls and an error is lost; smol's cancels the
+//!   write and can lose the data (tokio's finishes it in the background).
 //!
-//! `async_std::fs` runs each operation on the `blocking` crate's thread pool, through
-//! `task::spawn_blocking`. A `write_all` that returns `Ok` has only copied the bytes into the
-//! `File`'s own buffer: `flush().await` writes them out and reports the error, and
-//! `sync_all().await` also asks the OS to put the data on disk. A `File` dropped before `flush`
-//! writes its buffer from its destructor, which cannot `.await`: it blocks the thread it runs on
-//! until the write is done, and throws away any error. The one-shot helpers `fs::write`, `read`
-//! and `read_to_string` open, transfer and close in one call, and need none of this.
-//!
-//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作).
-//! The guides read an `example.txt` they never create (so they fail with NotFound) and write into
-//! the current directory; the 指南 drops the `File` without `flush`. This flushes and syncs, works
-//! in a temporary directory, and reports the missing file as a handled `NotFound`.
-//!
-//! Differences from tokio: a `tokio::fs::File` dropped without `flush` finishes its write in the
-//! background; smol's (async-fs) cancels it, losing data. An `async_std::fs::File` does neither:
-//! its `Drop` runs `futures_lite::future::block_on(self.flush())` (see `fs/file.rs` in its source),
-//! so the bytes do land, but only after stalling an executor thread on a file write, and a failed
-//! write goes unreported. Shown here: after `write_all` the file is still empty, and right after
-//! the `drop`, with no waiting in between, it holds all 100 bytes. The read and write methods come
-//! from `async_std::io`'s `ReadExt` and `WriteExt` (over the `futures-io` traits), not from
-//! `tokio::io`.
-//!
+//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作); what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example file_io
 //! cargo run -p examples-async-std --example file_io -- /some/existing/dir
 //! ```
-//!
-//! Prints the bytes written and read back through a `File`, the size of a file written without
-//! `flush` before and after its `File` is dropped (0, then 100), the one-shot helpers' results,
-//! then `open missing.txt: NotFound (handled)`. With a directory argument, the files go into a
-//! fresh subdirectory of it, removed at the end.
+//! Prints the bytes written and read back, a file's size before and after its unflushed `File` is
+//! dropped (0, then 100), the helpers' results, then `open missing.txt: NotFound (handled)`.
 //!
 //! ```toml
 //! [dependencies]
@@ -56,8 +38,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // `sync_all` makes the data durable, which matters before telling anyone it is saved.
     let path = dir.join("greeting.txt");
     let mut file = File::create(&path).await?;
-    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes())
-        .await?;
+    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes()).await?;
     file.flush().await?;
     file.sync_all().await?;
     drop(file);
@@ -68,8 +49,9 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let mut file = File::create(&unflushed).await?;
     file.write_all(&[b'x'; UNFLUSHED_LEN]).await?;
     let before = fs::metadata(&unflushed).await?.len();
-    // Blocks this thread (here the one in `block_on`; in a task, an executor worker) until the
-    // write is done; an error in it would be dropped without a trace.
+    // `File`'s `Drop` runs `block_on(self.flush())`: it blocks this thread (here the one in
+    // `block_on`; in a task, an executor worker) until the write is done, and an error in it
+    // would be dropped without a trace.
     drop(file);
     let after = fs::metadata(&unflushed).await?.len();
     println!(
@@ -94,10 +76,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     fs::write(&notes, "written by async_std::fs::write\n").await?;
     let raw = fs::read(&notes).await?;
     let text = fs::read_to_string(&notes).await?;
-    println!(
-        "notes.txt: fs::read {} bytes, fs::read_to_string {text:?}",
-        raw.len()
-    );
+    println!("notes.txt: fs::read {} bytes, fs::read_to_string {text:?}", raw.len());
 
     // A missing file is an ordinary error to handle, not a reason to panic.
     match File::open(dir.join("missing.txt")).await {

@@ -1,39 +1,21 @@
-//! File metadata with `async_std::fs`: size, kind, symlinks, modification time and the read-only flag.
+//! File metadata with `async_std::fs`: size, kind, symlinks, modification time, the read-only flag.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/file_metadata.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/file_metadata.rs`.
+//! `fs::metadata` follows symbolic links; `fs::symlink_metadata` describes the link itself, the
+//! only way to tell that a path is one. A modification time is worth comparing with now, not
+//! reading exactly. The read-only flag comes from the permission bits and says nothing about who
+//! may write (root can write a read-only file on Unix). Next to the smol twin:
+//! - no `try_exists` either: the helper below keeps every error but `NotFound`, where async-std's
+//!   own `Path::exists().await` folds them all into `false` (the last line below).
 //!
-//! `fs::metadata` follows symbolic links and describes the target; `fs::symlink_metadata`
-//! describes the link itself, which is the only way to tell that a path is a link. The
-//! modification time is a `SystemTime` from the file system, so the useful question is how far
-//! it is from now (its resolution and the clocks involved vary), not its exact value. The
-//! read-only flag is derived from the permission bits: it says nothing about who may write (root
-//! can write a read-only file on Unix).
-//!
-//! Guide: 指南 2.5.5.1 文件 I/O (文件元数据).
-//! The guide asks for the metadata of an `example.txt` it never creates (a NotFound error) and
-//! shows only size and `is_file`; this creates its files in a temporary directory and adds
-//! directories, a symlink seen both ways, the modification time and the read-only flag.
-//!
-//! Differences from tokio: `async_std::fs` has no `try_exists`; the helper below is the same
-//! thing, `metadata` with `NotFound` turned into `false` and every other error kept. async-std's
-//! own `async_std::path::Path` has `exists().await`, but like `std::path::Path::exists` it turns
-//! every error into `false` (the last line below). Its `fs` functions take
-//! `impl AsRef<async_std::path::Path>`, which std's paths implement, and return async-std's
-//! `PathBuf` (`read_link` here). Symlinks are created with
-//! `async_std::os::unix::fs::symlink` (`tokio::fs::symlink` in tokio). Each call is one trip to the
-//! blocking thread pool, as in tokio.
-//!
+//! Guide: 指南 2.5.5.1 文件 I/O (文件元数据); what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example file_metadata
 //! cargo run -p examples-async-std --example file_metadata -- /some/existing/dir
 //! ```
-//!
-//! Prints size and kind of a file, a directory and a symlink to the file, that the file was
-//! modified within a few seconds of now, the read-only flag before and after setting it, that
-//! a missing path does not exist while an existing one does, and that a path under a file is
-//! `false` to `Path::exists` but an error to `try_exists`. With a directory argument, the files
-//! go into a fresh subdirectory of it, removed at the end. Unix only (it creates a symlink).
+//! Size and kind of a file, a directory and a symlink, a recent mtime, the read-only flag before
+//! and after setting it, and a path under a file: `false` to `Path::exists`, an error to
+//! `try_exists`.
 //!
 //! ```toml
 //! [dependencies]
@@ -48,6 +30,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use async_std::fs;
+// Unix only: the example creates a symlink.
 use async_std::os::unix::fs::symlink;
 use async_std::task;
 
@@ -94,15 +77,13 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
         metadata.is_dir()
     );
     let metadata = fs::metadata(&subdir).await?;
-    println!(
-        "subdir: is_file {}, is_dir {}",
-        metadata.is_file(),
-        metadata.is_dir()
-    );
+    println!("subdir: is_file {}, is_dir {}", metadata.is_file(), metadata.is_dir());
 
     // The same path seen through the link and as the link.
     let followed = fs::metadata(&link).await?;
     let itself = fs::symlink_metadata(&link).await?;
+    // `async_std::fs` takes anything that is `AsRef<async_std::path::Path>` (std's paths are) and
+    // returns async-std's own `PathBuf`, as here.
     let target = fs::read_link(&link).await?;
     println!(
         "link-to-data: metadata says {} of {} bytes; symlink_metadata says {} to {}",
@@ -117,14 +98,8 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // direction, with a tolerance.
     let modified = fs::metadata(&file).await?.modified()?;
     let now = SystemTime::now();
-    let distance = now
-        .duration_since(modified)
-        .unwrap_or_else(|in_future| in_future.duration());
-    println!(
-        "data.txt modified within {} s of now: {}",
-        RECENT.as_secs(),
-        distance <= RECENT
-    );
+    let distance = now.duration_since(modified).unwrap_or_else(|in_future| in_future.duration());
+    println!("data.txt modified within {} s of now: {}", RECENT.as_secs(), distance <= RECENT);
 
     // `readonly()` reflects the write permission bits; `set_permissions` changes them.
     let mut permissions = fs::metadata(&file).await?.permissions();
@@ -132,10 +107,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     permissions.set_readonly(true);
     fs::set_permissions(&file, permissions).await?;
     let permissions = fs::metadata(&file).await?.permissions();
-    println!(
-        "data.txt readonly after set_readonly(true): {}",
-        permissions.readonly()
-    );
+    println!("data.txt readonly after set_readonly(true): {}", permissions.readonly());
 
     let exists = try_exists(&dir.join("missing.txt")).await?;
     println!("missing.txt exists: {exists}");
@@ -148,10 +120,9 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let said = async_std::path::Path::new(&inside).exists().await;
     match try_exists(&inside).await {
         Ok(exists) => println!("data.txt/inside: Path::exists {said}, try_exists {exists}?!"),
-        Err(e) => println!(
-            "data.txt/inside: Path::exists {said}, try_exists fails with {:?}",
-            e.kind()
-        ),
+        Err(e) => {
+            println!("data.txt/inside: Path::exists {said}, try_exists fails with {:?}", e.kind())
+        }
     }
     Ok(())
 }

@@ -1,39 +1,21 @@
 //! Watching a file by polling its metadata: report changes and deletion, stop by itself.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/file_watch.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/file_watch.rs`.
+//! Polling needs no dependency and works on every file system, network ones included, for a `stat`
+//! per interval and up to one interval of latency. Size and modification time are compared for
+//! inequality: the time alone misses a change within the timestamp resolution, and goes backwards
+//! when a tool restores an older one. Deletion is a result, not an error to skip, and a deadline
+//! bounds the watch (for events, see the `notify` crate). Next to the smol twin:
+//! - no `Timer::at`: each poll's `task::sleep` runs under `future::timeout` for the time left until
+//!   the deadline, computed afresh each round.
 //!
-//! Polling needs no dependency and works on every platform and file system, network ones
-//! included, at the cost of a `stat` per interval and of latency up to one interval; several
-//! changes within one interval are reported once. Size and modification time are compared
-//! together: the time alone misses a change made within the file system's timestamp resolution
-//! (from nanoseconds to 2 s depending on the file system), and moves backwards when a tool
-//! restores an older time, which a `>` comparison would never report. Deletion is a result in
-//! its own right, not an error to skip, and the watcher also stops at a deadline, so it cannot
-//! run forever. For event-based watching (inotify, FSEvents, ReadDirectoryChangesW) the `notify`
-//! crate is the production choice.
-//!
-//! Guide: 教程 文件操作 (文件监视).
-//! The tutorial compares only `modified > last_modified`, skips a failed `metadata` forever (a
-//! deleted file is polled until the process dies) and has no way to stop; this compares size and
-//! time for inequality, reports deletion and ends at it or at a deadline.
-//!
-//! Differences from tokio: no `interval` without the `unstable` feature, no `timeout_at` and no
-//! `MissedTickBehavior`. Each poll waits on a fresh `task::sleep`, so after a stall the next poll
-//! comes one interval later (tokio's `Delay`), and that sleep runs under `future::timeout` for
-//! the time left until the deadline, computed afresh each round. The reports travel on an
-//! `async_std::channel` (async-channel), whose `recv` fails once every sender is gone. Awaiting
-//! the watcher's `JoinHandle` gives its result directly: there is no `JoinError` layer to unwrap.
-//!
+//! Guide: 教程 文件操作 (文件监视); what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example file_watch
 //! cargo run -p examples-async-std --example file_watch -- /some/existing/dir
 //! ```
-//!
-//! Prints each edit made to `watched.txt` followed by the watcher's report of it (modified with
-//! the new size, twice; then deleted), then that a second watcher on an untouched file stopped at
-//! its deadline. With a directory argument, the files go into a fresh subdirectory of it, removed
-//! at the end.
+//! Prints each edit to `watched.txt` and the watcher's report of it (modified twice, with the new
+//! size; then deleted), then that a watcher on an untouched file stopped at its deadline.
 //!
 //! ```toml
 //! [dependencies]
@@ -73,8 +55,9 @@ enum Stop {
     Unwatched,
 }
 
-/// The part of the metadata that tells one version of the file from the next. (A file replaced
-/// by a rename could match both; on Unix, `MetadataExt::ino` would tell that apart too.)
+/// The part of the metadata that tells one version of the file from the next. The time alone is
+/// not enough: timestamp resolution ranges from nanoseconds to 2 s by file system. (A file
+/// replaced by a rename could match both; on Unix, `MetadataExt::ino` would tell that apart.)
 #[derive(Clone, Copy, PartialEq)]
 struct Version {
     len: u64,
@@ -84,10 +67,7 @@ struct Version {
 impl Version {
     async fn of(path: &Path) -> std::io::Result<Self> {
         let metadata = fs::metadata(path).await?;
-        Ok(Version {
-            len: metadata.len(),
-            modified: metadata.modified()?,
-        })
+        Ok(Version { len: metadata.len(), modified: metadata.modified()? })
     }
 }
 
@@ -99,13 +79,13 @@ struct Watcher {
 impl Watcher {
     /// Takes the starting version now, so a change made right after this call is reported.
     async fn new(path: &Path) -> std::io::Result<Self> {
-        Ok(Watcher {
-            path: path.to_path_buf(),
-            last: Version::of(path).await?,
-        })
+        Ok(Watcher { path: path.to_path_buf(), last: Version::of(path).await? })
     }
 
     /// Polls every [`POLL`], sending each change, until the file is deleted or `deadline`.
+    /// Several changes within one interval are reported as one. Each poll waits on a fresh
+    /// `task::sleep`, so after a stall the next poll comes one interval later (tokio's `Delay`);
+    /// async-std has no `timeout_at`, and no `interval` without its `unstable` feature.
     async fn run(mut self, deadline: Instant, changes: Sender<Change>) -> std::io::Result<Stop> {
         loop {
             // No `timeout_at`: the time left is worked out each round. Once the deadline has
@@ -159,10 +139,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // Kept and awaited below for the watcher's result. Dropping the `JoinHandle` would not stop
     // the watch (it would detach it, polling on until its deadline), only lose that result.
     let watching = task::spawn(watcher.run(Instant::now() + DEADLINE, tx));
-    println!(
-        "watching watched.txt (3 bytes), polling every {} ms",
-        POLL.as_millis()
-    );
+    println!("watching watched.txt (3 bytes), polling every {} ms", POLL.as_millis());
 
     // Each edit waits for its report before the next one, so the output does not depend on how
     // the two tasks are scheduled.
@@ -183,10 +160,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     fs::write(&quiet, "still\n").await?;
     let (tx, changes) = channel::bounded(8);
     let started = Instant::now();
-    let stop = Watcher::new(&quiet)
-        .await?
-        .run(started + QUIET_DEADLINE, tx)
-        .await?;
+    let stop = Watcher::new(&quiet).await?.run(started + QUIET_DEADLINE, tx).await?;
     let mut reported = 0;
     while changes.recv().await.is_ok() {
         reported += 1;

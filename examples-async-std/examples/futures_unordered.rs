@@ -1,26 +1,19 @@
-//! `FuturesUnordered` on async-std: run many futures at once and take each result as soon as it is ready.
+//! `FuturesUnordered`: run many futures at once and take each result as soon as it is ready.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/futures_unordered.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/futures_unordered.rs`.
+//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a `Stream`
+//! it yields each output the moment its future completes, in completion order. `join_all` runs the
+//! same futures as concurrently but hands back every output at once, in input order, after the
+//! slowest. Neither spawns anything: this is concurrency for waiting, not parallelism for CPU work.
+//! Next to the smol twin:
+//! - none in the `futures` code, which needs no runtime, only in the sleep and `block_on`. A set of
+//!   `JoinHandle`s, async-std's stand-in for `JoinSet`, detaches its tasks when dropped, where a
+//!   set of smol `Task`s cancels them.
 //!
-//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a
-//! `Stream` it yields each output the moment that future completes, so results come in completion
-//! order. `join_all` runs the same futures just as concurrently but hands back every output at
-//! once, in input order, after the slowest one. Neither spawns anything: the futures share one
-//! task, so this is concurrency for waiting, not parallelism for CPU work (spawn tasks for that).
-//!
-//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered).
-//! In the guide future `i` sleeps `100 * i` ms, so completion order equals push order and shows nothing; here the first pushed is the slowest.
-//!
-//! Differences from tokio: none in the `futures` code, which is runtime-agnostic; only the sleep
-//! (`task::sleep`) and the entry point (`task::block_on`) are async-std's. async-std has no
-//! `JoinSet`, the spawning counterpart: a `FuturesUnordered` of `JoinHandle`s plays its part,
-//! except that dropping it detaches the tasks instead of cancelling them.
-//!
+//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered); its futures end in push order, which shows nothing.
 //! ```text
 //! cargo run -p examples-async-std --example futures_unordered
 //! ```
-//!
 //! Prints futures 4, 3, 2, 1, 0 in that (completion) order, then `join_all`'s `[0, 1, 2, 3, 4]`;
 //! each batch takes about 150 ms (its slowest future), not the 450 ms sum.
 //!

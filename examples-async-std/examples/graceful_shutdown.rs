@@ -1,51 +1,20 @@
 //! Graceful shutdown of a TCP server: stop accepting, let work in flight finish, bound the wait.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/graceful_shutdown.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/graceful_shutdown.rs`.
+//! Asked to stop, a server closes its listener at once, lets each connection finish the request in
+//! hand (idle ones close at once), and waits for that only so long: a client that never finishes
+//! must not keep the process alive. Here `run` starts a tiny server and its clients, and calls
+//! `shutdown.cancel()` where a real server's signal handler would. Next to the smol twin:
+//! - a dropped `JoinHandle` detaches, where a smol `Task` cancels: the abort after the grace period
+//!   is `cancel().await` on each handle, or the 10 s request would run on after the shutdown;
+//! - `FutureExt::race` (it needs `unstable`) polls its left side first, like smol's `or`.
 //!
-//! A server asked to stop should close its listener at once, let each connection finish the
-//! request it is serving (and close idle ones right away), and wait for that only so long: a
-//! client that never finishes must not keep the process alive. A `Token` marks the start of the
-//! shutdown (stop accepting and wind down), the accept loop keeps the `JoinHandle` of every live
-//! connection and hands them back when it stops, and awaiting those handles under
-//! `future::timeout` is the bounded wait; the tasks still running when it is over are cancelled.
-//! Here the program plays both sides: it starts a tiny server on `127.0.0.1:0`, connects clients,
-//! and calls `shutdown.cancel()` itself at the moment a signal would arrive. A real server runs the
-//! very same path from its signal handler: it waits for the next item of an
-//! `async_signal::Signals` for SIGINT and SIGTERM (created before serving; async-std has no signal
-//! API of its own), then calls `shutdown.cancel()`, awaits the accept loop, `drain`s, prints
-//! `shutdown complete` and returns from `main` with status 0.
-//!
-//! Guide: 教程 进程和信号 (信号处理); 教程 实战案例.
-//! The guide's servers never stop (`loop { listener.accept().await? }`, which also ends the server
-//! on the first failed accept) and its Ctrl+C snippet drops work mid-flight; this stops accepting,
-//! finishes requests in hand within a grace period, aborts the rest, and retries failed accepts.
-//!
-//! Differences from tokio: async-std has no `CancellationToken` nor `TaskTracker`. The `Token`
-//! below is a channel on which nothing is ever sent: closing it wakes every `recv` at once. The
-//! tracker is a `Vec<JoinHandle>` that the accept loop prunes of finished tasks and returns; a
-//! `JoinHandle` has no `is_finished`, so each is polled once with `now_or_never` (from `futures`),
-//! which takes a finished task's output. The abort needs no second token:
-//! `JoinHandle::cancel().await` drops the task's future (with its socket) and waits until it is
-//! gone, returning `None` when it cut the task short. Dropping the `JoinHandle` would not do: that
-//! detaches the task (unlike smol's `Task`, which cancels), and the slow connection would go on
-//! serving its 10 s request after `shutdown complete`, until the process exits. `FutureExt::race`
-//! (it needs the `unstable` feature) stands in for `select!` with `biased;` (it polls its left side
-//! first), and `future::timeout` for tokio's `timeout`. An `async_std::net::TcpStream` is a
-//! cloneable handle, so one clone reads and another writes where tokio uses `into_split`, and the
-//! bounded line reading that tokio's `LinesCodec` does is `read_until` under a `take` limit. The
-//! `Semaphore` comes from `async-lock` (async-std has none; its `Mutex` and `RwLock` are
-//! async-lock's).
-//!
+//! Guide: 教程 进程和信号 (信号处理); 教程 实战案例; what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example graceful_shutdown
 //! ```
-//!
-//! Prints the server's address, three clients (one idle, one with a 100 ms request in flight, one
-//! with a 10 s request), the shutdown, a fourth client refused, that one connection was still
-//! busy after the 500 ms grace period and was aborted, what each client saw (closed while idle;
-//! `done 100`, then closed; closed without a reply) and `shutdown complete`. The server's log of
-//! each connection goes to stderr.
+//! Prints three clients (idle, a 100 ms and a 10 s request), the shutdown, a fourth client refused,
+//! the busy one aborted after the 500 ms grace period, what each client saw, `shutdown complete`.
 //!
 //! ```toml
 //! [dependencies]
@@ -72,7 +41,7 @@ use async_std::task::{self, JoinHandle};
 use futures::FutureExt as _;
 
 /// How long connections in flight get to finish once shutdown starts.
-const GRACE: Duration = Duration::from_millis(500);
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// After the abort, how long the cancelled tasks get to end (they do at once unless running).
 const ABORT_WAIT: Duration = Duration::from_millis(500);
 /// A connection with no request for this long is closed.
@@ -80,7 +49,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that does not read its replies for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: usize = 1024;
-const MAX_LINE: usize = 64;
+const MAX_LINE_LEN: usize = 64;
 /// The longest request a client may ask for.
 const MAX_WORK_MS: u64 = 60_000;
 const MIN_BACKOFF: Duration = Duration::from_millis(10);
@@ -101,10 +70,7 @@ struct Token {
 impl Token {
     fn new() -> Self {
         let (sender, receiver) = channel::bounded(1);
-        Token {
-            _sender: sender,
-            receiver,
-        }
+        Token { _sender: sender, receiver }
     }
 
     fn cancel(&self) {
@@ -133,15 +99,13 @@ struct Server {
     /// Cancelled to start a graceful shutdown: stop accepting, finish the request in hand.
     shutdown: Token,
     /// One permit per open connection, so a flood of clients cannot exhaust memory or files.
+    /// async-std has no semaphore: this is async-lock's, like its `Mutex` and `RwLock`.
     connections: Arc<Semaphore>,
 }
 
 impl Server {
     fn new() -> Self {
-        Server {
-            shutdown: Token::new(),
-            connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
-        }
+        Server { shutdown: Token::new(), connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)) }
     }
 
     /// `fut`'s output, or `None` once the shutdown has started. The shutdown is polled first, so
@@ -206,6 +170,7 @@ impl Server {
     /// One connection: each request `work <ms>` is answered `working` at once and `done <ms>`
     /// when the work is finished.
     async fn handle(&self, stream: TcpStream) -> anyhow::Result<()> {
+        // An async-std `TcpStream` is a cloneable handle: one clone reads, the other writes.
         let mut reader = BufReader::new(stream.clone());
         let mut writer = stream;
         let mut line = Vec::new();
@@ -214,9 +179,8 @@ impl Server {
             // that very moment is not served: the client sees the connection close without a
             // reply, as with any server going away). Racing `read_line` against the shutdown is
             // safe: a partly received line stays in `line`.
-            let request = self
-                .until_shutdown(timeout(IDLE_TIMEOUT, read_line(&mut reader, &mut line)))
-                .await;
+            let request =
+                self.until_shutdown(timeout(IDLE_TIMEOUT, read_line(&mut reader, &mut line))).await;
             let request = match request {
                 None => return Ok(()),
                 Some(Err(_timed_out)) => bail!("idle for {IDLE_TIMEOUT:?}, closed"),
@@ -269,24 +233,23 @@ async fn drain(mut connections: Vec<Connection>, grace: Duration) -> anyhow::Res
         }
         aborted
     };
-    let aborted = timeout(ABORT_WAIT, abort)
-        .await
-        .context("aborted connection tasks did not end")?;
+    let aborted =
+        timeout(ABORT_WAIT, abort).await.context("aborted connection tasks did not end")?;
     Ok(aborted)
 }
 
 /// The next line from `reader`, without its `\n` (or `\r\n`), or `None` at the end of the stream.
-/// A line over [`MAX_LINE`] bytes is an error, found after reading at most one byte more. If the
+/// A line over [`MAX_LINE_LEN`] bytes is an error, found after reading at most one byte more. If the
 /// future is dropped part-way, the bytes read so far stay in `line` and the next call goes on.
 async fn read_line(
     reader: &mut (impl BufRead + Unpin),
     line: &mut Vec<u8>,
 ) -> anyhow::Result<Option<String>> {
-    let room = (MAX_LINE + 1).saturating_sub(line.len());
+    let room = (MAX_LINE_LEN + 1).saturating_sub(line.len());
     reader.take(room as u64).read_until(b'\n', line).await?;
     let complete = line.last() == Some(&b'\n');
-    if !complete && line.len() > MAX_LINE {
-        bail!("a line longer than {MAX_LINE} bytes");
+    if !complete && line.len() > MAX_LINE_LEN {
+        bail!("a line longer than {MAX_LINE_LEN} bytes");
     }
     if line.is_empty() {
         return Ok(None);
@@ -323,9 +286,7 @@ async fn next_line(client: &mut Client) -> anyhow::Result<Option<String>> {
 /// Connects and sends `work <ms>`; returns once the server has said `working`.
 async fn start_request(addr: SocketAddr, work_ms: u64) -> anyhow::Result<Client> {
     let mut stream = TcpStream::connect(addr).await?;
-    stream
-        .write_all(format!("work {work_ms}\n").as_bytes())
-        .await?;
+    stream.write_all(format!("work {work_ms}\n").as_bytes()).await?;
     let mut client = BufReader::new(stream);
     match next_line(&mut client).await?.as_deref() {
         Some("working") => Ok(client),
@@ -351,16 +312,17 @@ async fn run() -> anyhow::Result<()> {
 
     // Three clients, in the states a shutdown finds connections in.
     let mut idle = start_request(addr, 10).await?;
-    let done = next_line(&mut idle)
-        .await?
-        .context("closed before `done`")?;
+    let done = next_line(&mut idle).await?.context("closed before `done`")?;
     println!("client 1: work 10 -> {done}, then idle");
     let busy = start_request(addr, 100).await?;
     println!("client 2: work 100 -> working");
     let slow = start_request(addr, 10_000).await?;
     println!("client 3: work 10000 -> working");
 
-    // Here a real server would have received SIGINT or SIGTERM.
+    // Here a real server would have received SIGINT or SIGTERM: it waits for the next item of an
+    // `async_signal::Signals` for both (created before serving; async-std has no signal API of
+    // its own), then runs this very path: `cancel`, await the accept loop, `drain`, and return
+    // from `main` with status 0.
     server.shutdown.cancel();
     let connections = accepting.await;
     println!("shutdown started: listener closed");
@@ -372,11 +334,8 @@ async fn run() -> anyhow::Result<()> {
         Ok(_) => println!("client 4: connected after the shutdown started"),
     }
 
-    println!(
-        "waiting up to {} ms for connections in flight",
-        GRACE.as_millis()
-    );
-    let aborted = drain(connections, GRACE).await?;
+    println!("waiting up to {} ms for connections in flight", SHUTDOWN_GRACE.as_millis());
+    let aborted = drain(connections, SHUTDOWN_GRACE).await?;
     println!("grace period over: {aborted} connection(s) still busy, aborted");
 
     println!("client 1 then got: {:?}, closed", rest(idle).await?);

@@ -1,21 +1,15 @@
 //! Hello, async-std: `task::block_on` as the entry point, one sleep, and output.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/hello.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/hello.rs`.
+//! `task::block_on` starts async-std's global runtime on first use and drives `run` to the end. The
+//! guide's `#[async_std::main]` does the same, but needs the `attributes` feature; a plain `main`
+//! keeps the dependency list to one line. Next to the smol twin:
+//! - `task::sleep(d)` gives `()`, where smol's `Timer::after(d)` gives the `Instant` it fired at.
 //!
-//! `task::block_on` starts async-std's global runtime on first use and drives `run` to the end.
-//! The guide's `#[async_std::main]` does the same, but needs the `attributes` feature; a plain
-//! `main` keeps the dependency list to one line.
-//!
-//! Guide: 指南 2.5.3.1 基础使用 (基础应用).
-//! The guide sleeps for a whole second and imports a prelude it never uses; 100 ms shows the same.
-//!
-//! Differences from tokio: no runtime to build; `task::sleep` instead of `tokio::time::sleep`.
-//!
+//! Guide: 指南 2.5.3.1 基础使用 (基础应用); it sleeps a whole second, and 100 ms shows the same.
 //! ```text
 //! cargo run -p examples-async-std --example hello
 //! ```
-//!
 //! Prints `Hello, async-std!`, then after about 100 ms `slept 100 ms`.
 //!
 //! ```toml

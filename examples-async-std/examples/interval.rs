@@ -1,35 +1,22 @@
-//! `async_std::stream::interval`: periodic ticks, the first one a period away, and what happens to missed ticks.
+//! `async_std::stream::interval`: periodic ticks, the first a period away, and missed ticks.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/interval.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/interval.rs`.
+//! An interval is a `Stream` of `()`: each `next()` completes once per period, the first one a
+//! period after the interval is created (for a tick at once, `stream::once(()).chain(..)`). It
+//! keeps no fixed schedule: each tick taken arms a fresh timer for a whole period, so wake-up
+//! latency adds up (the ticks below drift by a few ms) and, after a stall, the one missed tick
+//! fires at once and the schedule restarts from there. Next to the smol twin:
+//! - smol's `Timer::interval` keeps a fixed schedule and fires missed ticks back to back (tokio's
+//!   `Burst`); async-std's always behaves like tokio's `Delay`, with no other choice;
+//! - `stream::interval` needs async-std's `unstable` feature.
 //!
-//! An interval is a `Stream` of `()`: each `next()` completes once per period. Its first tick comes
-//! one period after it is created; a tick at once is `stream::once(()).chain(interval(..))`. Unlike
-//! tokio's and smol's intervals it keeps no fixed schedule: when a tick is taken, `Interval` arms a
-//! fresh timer for a whole period from that moment (`poll_next` in `src/stream/interval.rs` is
-//! `self.delay = timer_after(interval)`). Time spent between ticks, up to a period, is absorbed, as
-//! the timer was already running, but each tick's wake-up latency is added to the schedule (the
-//! ticks below drift by a few ms); and after a stall the one missed tick fires at once and the
-//! schedule restarts from there, which is tokio's `MissedTickBehavior::Delay`. The other
-//! behaviours are not available.
-//!
-//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器).
-//! The guides never say when the first tick comes nor what happens to missed ticks; this measures both, in ms instead of 1 s.
-//!
-//! Differences from tokio: `stream::interval` needs async-std's `unstable` feature; its first tick
-//! comes one period later (tokio's `interval` ticks at once); the ticks come from
-//! `StreamExt::next`, not a `tick()` method, and carry no `Instant`; there is no
-//! `MissedTickBehavior`: after a stall the interval always behaves like tokio's `Delay` (tokio's
-//! default is `Burst`). A fixed schedule (`Burst` or `Skip`) is a loop of sleeps to computed
-//! deadlines, as in `sleep_until.rs`.
-//!
+//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); neither says when ticks come.
 //! ```text
 //! cargo run -p examples-async-std --example interval
 //! ```
-//!
-//! Prints four ticks of `interval(50 ms)` (the first at about 50 ms) and the first tick of
-//! `once(()).chain(interval(50 ms))` (at about 0 ms), then the times of three ticks taken after a
-//! 250 ms stall: ~350 450 550, tokio's `Delay`.
+//! Prints four ticks of `interval(50 ms)` (the first at about 50 ms), the first tick of
+//! `once(()).chain(interval(50 ms))` (about 0 ms), then the three ticks after a 250 ms stall, at
+//! about 350, 450 and 550 ms.
 //!
 //! ```toml
 //! [dependencies]
@@ -40,6 +27,10 @@ use std::time::{Duration, Instant};
 
 use async_std::stream::{self, StreamExt, interval};
 use async_std::task;
+
+// Each tick re-arms the timer a whole period from when it is taken (`poll_next` in async-std's
+// `src/stream/interval.rs`: `self.delay = timer_after(interval)`). A fixed schedule (`Burst` or
+// `Skip`) is a loop of sleeps to computed deadlines, as in `sleep_until.rs`.
 
 /// Takes the tick at 100 ms, stalls for 250 ms (standing in for slow work), then returns the times,
 /// since the interval started, of the next three ticks. (tokio's twin also takes a tick at 0 ms,
@@ -68,10 +59,7 @@ async fn run() {
     let started = Instant::now();
     let mut ticker = stream::once(()).chain(interval(Duration::from_millis(50)));
     ticker.next().await;
-    println!(
-        "once(()).chain(interval(50 ms)): tick 0 at {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("once(()).chain(interval(50 ms)): tick 0 at {} ms", started.elapsed().as_millis());
 
     // One missed-tick behaviour, so one stall; the line reads as its tokio twin's `Delay` line.
     let delay = ticks_after_stall().await;

@@ -1,29 +1,19 @@
-//! `FutureExt::join`: several futures awaited at once, on one task, finishing when the slowest does.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/join.rs`.
+//! `FutureExt::join`: several futures awaited at once, on one task, done when the slowest is.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/join.rs
 //!
 //! `a.join(b)` polls both futures concurrently inside the current task: while one waits on a timer
 //! or a socket, the other makes progress. That is concurrency, not parallelism (no new task, no
-//! other thread), and it is timed here: three waits of 100, 150 and 200 ms take about 200 ms
-//! together, against 450 ms when each is awaited in turn. `try_join` does the same for fallible
-//! futures and returns at the first error, dropping the rest.
+//! other thread): three waits of 100, 150 and 200 ms take about 200 ms together, against 450 ms
+//! awaited in turn. `try_join` returns at the first error, dropping the rest. Next to the smol
+//! twin:
+//! - `join` and `try_join` are `FutureExt` methods (smol: the `zip` and `try_zip` functions), need
+//!   the `unstable` feature, and take one other future each, so three nest as `((a, b), c)`;
+//! - `futures::join!` takes any number and needs no unstable feature, as on smol (timed here too).
 //!
-//! Guide: 指南 2.5.4.1 并发执行 (join! 宏); 教程 快速开始 (基本示例).
-//! The guide joins three futures that are ready at once (`async { 1 + 1 }`), which looks the same
-//! as running them in turn; here each future waits, and the elapsed time shows the overlap.
-//!
-//! Differences from tokio: async-std has no `join!` macro and no `future::join` function: `join`
-//! and `try_join` are methods of its `FutureExt` (imported from `async_std::prelude`), they need
-//! `features = ["unstable"]`, and each takes exactly one other future, so three are chained, which
-//! nests the results too (`((a, b), c)`). The `futures` crate's `join!` and `try_join!` take any
-//! number of futures, need no unstable feature and run on async-std just as well (timed here too),
-//! at the cost of one more dependency.
-//!
+//! Guide: 指南 2.5.4.1 并发执行 (join! 宏); 教程 快速开始; their futures are ready at once, so no overlap shows.
 //! ```text
 //! cargo run -p examples-async-std --example join
 //! ```
-//!
 //! Prints the joined results with their total time (about 200 ms), the same with `futures::join!`,
 //! the same work awaited in turn (about 450 ms), and the error `try_join` returned early.
 //!
@@ -65,11 +55,7 @@ async fn run() {
     );
 
     let started = Instant::now();
-    let (a, b, c) = (
-        fetch(1, 100).await,
-        fetch(2, 150).await,
-        fetch(3, 200).await,
-    );
+    let (a, b, c) = (fetch(1, 100).await, fetch(2, 150).await, fetch(3, 200).await);
     println!(
         "awaited in turn: ({a}, {b}, {c}) after {} ms (the sum)",
         started.elapsed().as_millis()
@@ -77,9 +63,7 @@ async fn run() {
 
     // The 300 ms future is dropped as soon as the 50 ms one fails.
     let started = Instant::now();
-    let result = async { Ok(fetch(1, 300).await) }
-        .try_join(fail_after(50))
-        .await;
+    let result = async { Ok(fetch(1, 300).await) }.try_join(fail_after(50)).await;
     println!(
         "try_join: {result:?} after {} ms (the slow future was dropped)",
         started.elapsed().as_millis()

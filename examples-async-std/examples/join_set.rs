@@ -1,34 +1,20 @@
-//! async-std's JoinSet: `JoinHandle`s in a `FuturesUnordered`, results in the order tasks finish,
-//! and `cancel().await` as cancellation, because dropping only detaches.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/join_set.rs`.
+//! A JoinSet for async-std: `JoinHandle`s in a `FuturesUnordered`, and `cancel().await` to cancel.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/join_set.rs
 //!
 //! async-std has no `JoinSet`. A `JoinHandle` is a future, so a set of them is a
 //! `FuturesUnordered<JoinHandle<T>>`, whose `next().await` returns the next task to *finish*, not
-//! the next one spawned. Unlike tokio's `JoinSet` and a set of smol `Task`s, such a set does not
-//! bound its tasks' lifetime: dropping a `JoinHandle` detaches its task, so dropping the set leaves
-//! every task in it running. Here a 100 ms task is still seen to finish its work after its set
-//! was dropped at 50 ms; then a 10 s task is stopped the one way there is, by taking its handle
-//! out of the set and awaiting `cancel()`, and its future is seen to be destroyed before it could
-//! do what it was about to do.
+//! the next one spawned. Such a set does not bound its tasks' lifetime: dropping a `JoinHandle`
+//! detaches its task, so a dropped set leaves every task running. Next to the smol twin:
+//! - a set of smol `Task`s cancels them all when dropped; here each task is cancelled by taking its
+//!   handle out and awaiting `cancel()`, which gives `None` for a task stopped before it finished.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (JoinSet).
-//! The guide spawns its tasks in the order they finish (and sleeps up to 900 ms), so it cannot show either; here the order is reversed and a task is cancelled.
-//!
-//! Differences from tokio: no `JoinSet`, `abort_all` or `shutdown`: the set is a
-//! `FuturesUnordered` of `JoinHandle`s (from the `futures` crate), and dropping it cancels
-//! nothing: each task must be cancelled with `cancel().await`, which returns `None` for a task
-//! stopped before it finished, where tokio's `JoinError` says `is_cancelled()`. Awaiting a
-//! `JoinHandle` gives its output, not a `Result` with a `JoinError`.
-//!
+//! Guide: 指南 2.5.2.2 任务调度 (JoinSet); its tasks finish in spawn order, so it cannot show either.
 //! ```text
 //! cargo run -p examples-async-std --example join_set
 //! ```
-//!
-//! Tasks spawned as 0..=4 finish as 4, 3, 2, 1, 0 in about 150 ms; then a 100 ms task finishes its
-//! work although its set was dropped at 50 ms; then a 10 s task is cancelled after 50 ms,
-//! `cancel()` returns `None`, and the side effect it was waiting to perform never happens.
+//! Tasks spawned as 0..=4 finish as 4, 3, 2, 1, 0 in about 150 ms; a 100 ms task finishes its work
+//! although its set was dropped at 50 ms; a 10 s task is cancelled after 50 ms, `cancel()` returns
+//! `None`, and the side effect it was waiting to perform never happens.
 //!
 //! ```toml
 //! [dependencies]
@@ -51,11 +37,7 @@ use futures::stream::FuturesUnordered;
 /// whose channel closes once the task's future is gone, finished or destroyed.
 fn set_with_long_task(
     duration: Duration,
-) -> (
-    FuturesUnordered<JoinHandle<&'static str>>,
-    Arc<AtomicBool>,
-    Receiver<()>,
-) {
+) -> (FuturesUnordered<JoinHandle<&'static str>>, Arc<AtomicBool>, Receiver<()>) {
     let side_effect_done = Arc::new(AtomicBool::new(false));
     // The task's future owns `alive`: this channel closes when the future is dropped.
     let (alive, future_dropped) = channel::bounded::<()>(1);

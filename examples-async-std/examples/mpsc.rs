@@ -1,29 +1,18 @@
 //! Bounded channel: many producers, one consumer, back-pressure, and closing.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/mpsc.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/mpsc.rs`.
+//! `send().await` waits while the buffer is full, so a fast producer is slowed to the consumer's
+//! pace instead of running away with memory. `recv()` returns `Err(RecvError)` once every `Sender`
+//! is dropped and the buffer is empty (the original sender counts too: the classic reason a
+//! consumer loop never ends), and messages from one producer arrive in the order it sent them. Next
+//! to the smol twin:
+//! - `async_std::channel` is async-channel 1, `smol::channel` version 2, used the same way: both
+//!   are multi-consumer (`Receiver` is `Clone`) and end a drained, closed channel with `Err`.
 //!
-//! `async_std::channel` is the `async-channel` crate (version 1; `smol::channel` is version 2, used
-//! the same way). `send().await` waits while the buffer is full, so a fast producer cannot run away
-//! with memory: it is slowed to the consumer's pace. `recv()` returns `Err(RecvError)` once every
-//! `Sender` is dropped and the buffer is empty (the original sender counts too, which is the
-//! classic reason a consumer loop never ends), and messages from one producer arrive in the order
-//! it sent them.
-//!
-//! Guide: 指南 2.5.2.4 异步通道 (mpsc); 教程 并发控制 (通道通信).
-//! The guides use one producer and never show the buffer filling; here three producers share a
-//! 2-slot buffer with a slow consumer, and the wait that back-pressure imposes is measured.
-//!
-//! Differences from tokio: the channel is multi-producer *and* multi-consumer (`Receiver` is
-//! `Clone`, each message goes to one receiver), and `recv` takes `&self`, so the consumer below
-//! needs no `mut`. A closed, drained channel ends the loop with `Err(RecvError)` rather than
-//! `None`, hence `while let Ok`. A producer's `JoinHandle` yields its `Result` directly: one `?`,
-//! not two.
-//!
+//! Guide: 指南 2.5.2.4 异步通道 (mpsc); 教程 并发控制 (通道通信); they never show the buffer filling.
 //! ```text
 //! cargo run -p examples-async-std --example mpsc
 //! ```
-//!
 //! Prints what arrived from each producer, in its sending order, how long the producers were held
 //! back by the full buffer, and `done: received 12 values` after the channel closed.
 //!

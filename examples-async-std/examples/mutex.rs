@@ -1,27 +1,18 @@
 //! Mutex: `async_std::sync::Mutex` when the guard lives across an `.await`, std's when it does not.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/mutex.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/mutex.rs`.
+//! An async mutex's `lock()` is itself a future, and its guard may be held across an `.await`: here
+//! each task keeps the log locked while it awaits a (simulated) write, so its two lines stay
+//! together. For a short critical section with no `.await` inside, `std::sync::Mutex` is the better
+//! tool: locking is a plain call, and its guard is not `Send`, so `task::spawn` rejects a future
+//! that holds one across an `.await`. Next to the smol twin:
+//! - the same async mutex: `async_std::sync::Mutex` is async-lock's, smol's `smol::lock::Mutex`,
+//!   with no poisoning.
 //!
-//! `async_std::sync::Mutex::lock` (the `async-lock` crate's `Mutex`, re-exported) is itself a
-//! future, and its guard may be held across an `.await`: here each task keeps the log locked while
-//! it awaits a (simulated) write, so its two lines stay together. For a short critical section with
-//! no `.await` inside, `std::sync::Mutex` is the better tool: locking is a plain call, not a
-//! future, and the compiler makes sure its guard is gone before any `.await` in a spawned task (the
-//! guard is not `Send`, so `task::spawn` rejects a future that holds one across an `.await`).
-//!
-//! Guide: 指南 2.5.2.5 同步原语 (Mutex); 教程 并发控制 (互斥锁).
-//! The guide takes tokio's Mutex for a counter never held across an `.await`, where tokio's docs advise std's; here std's counts and the async one guards an await.
-//!
-//! Differences from tokio: the async mutex is `async_std::sync::Mutex`, the very type smol calls
-//! `smol::lock::Mutex`, with the same `lock().await` and no poisoning. There is no `JoinSet`: the
-//! tasks' `JoinHandle`s are awaited in turn, and each yields its output with no `JoinError`, so
-//! nothing here can fail.
-//!
+//! Guide: 指南 2.5.2.5 同步原语 (Mutex); 教程 并发控制 (互斥锁); what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example mutex
 //! ```
-//!
 //! Prints that the 8 log lines came in begin/end pairs with none interleaved, then `counter: 1000`.
 //!
 //! ```toml
@@ -53,14 +44,9 @@ async fn run() {
     }
     let log = log.lock().await;
     // Pairs are adjacent only because no task could get in while another held the guard.
-    let interleaved = log
-        .chunks(2)
-        .filter(|pair| pair[0].replace("begin", "end") != pair[1])
-        .count();
-    println!(
-        "async log: {} lines, {interleaved} pairs interleaved",
-        log.len()
-    );
+    let interleaved =
+        log.chunks(2).filter(|pair| pair[0].replace("begin", "end") != pair[1]).count();
+    println!("async log: {} lines, {interleaved} pairs interleaved", log.len());
 
     // std's Mutex: the lock is taken and released with no `.await` in between. Holding this
     // guard across the `yield_now` would make the future non-`Send` and fail to compile.
@@ -71,9 +57,8 @@ async fn run() {
         workers.push(task::spawn(async move {
             for _ in 0..100 {
                 {
-                    let mut n = counter
-                        .lock()
-                        .expect("the lock is never poisoned: `*n += 1` cannot panic");
+                    let mut n =
+                        counter.lock().expect("the lock is never poisoned: `*n += 1` cannot panic");
                     *n += 1;
                 }
                 // Let other tasks in, so the increments really interleave across tasks.
@@ -84,9 +69,7 @@ async fn run() {
     for worker in workers {
         worker.await;
     }
-    let total = *counter
-        .lock()
-        .expect("the lock is never poisoned: `*n += 1` cannot panic");
+    let total = *counter.lock().expect("the lock is never poisoned: `*n += 1` cannot panic");
     println!("counter: {total}");
 }
 

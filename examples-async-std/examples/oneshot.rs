@@ -1,32 +1,19 @@
 //! oneshot: one reply from a spawned task, and what each side sees when the other is gone.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/oneshot.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/oneshot.rs`.
+//! A `oneshot` channel carries exactly one value: the usual way to get an answer back from a task.
+//! If the sender is dropped without sending, awaiting the receiver returns `Err(Canceled)` instead
+//! of hanging; if the receiver is gone, `send` returns `Err(value)`, handing the value back. Next
+//! to the smol twin:
+//! - neither runtime has a oneshot: both use `futures::channel::oneshot`, which needs no runtime;
+//!   `send` consumes the sender and never waits, which `channel::bounded(1)` would not guarantee.
 //!
-//! A `oneshot` channel carries exactly one value, which makes it the usual way to get an answer
-//! back from a task (a request carries its own `oneshot::Sender`). Either side can vanish. If the
-//! sender is dropped without sending, awaiting the receiver returns `Err(Canceled)` instead of
-//! hanging forever; if the receiver is gone, `send` returns `Err(value)` and hands the value back,
-//! so the sender can decide what to do with a result nobody is waiting for.
-//!
-//! async-std has no oneshot of its own. `futures::channel::oneshot` is the one to use with it: it
-//! depends on no runtime, and its types keep the one-reply contract: `send` consumes the sender,
-//! never waits, and hands the value back if nobody is listening. `async_std::channel::bounded(1)`
-//! would carry one value too, but nothing would stop a second `send`, and replying would take an
-//! `.await`.
-//!
-//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信).
-//! The tutorial `unwrap`s both `send` and `rx.await`, panicking in exactly these two cases; here both are handled.
-//!
-//! Differences from tokio: the channel comes from the `futures` crate; the receiver's error is
-//! `Canceled` (it prints `oneshot canceled`), not `RecvError`; the worker's `JoinHandle` yields
-//! `send`'s result directly, with no `JoinError` around it.
-//!
+//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信); see README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example oneshot
 //! ```
-//!
-//! Prints the reply `42`, then `Canceled` for the dropped sender, then the value `send` handed back.
+//! Prints the reply `42`, then `Canceled` for the dropped sender, then the value `send` handed
+//! back.
 //!
 //! ```toml
 //! [dependencies]

@@ -1,39 +1,21 @@
-//! Panics in tasks: async-std catches them at the task boundary and re-raises them in whoever awaits.
+//! Panics in tasks: caught at the task boundary and raised again in whoever awaits the task.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/panic_handling.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/panic_handling.rs`.
+//! A panic in a spawned task unwinds only that task; the other tasks and the thread go on. A
+//! `JoinHandle` has no error to report it with: awaiting it panics again, in the awaiter, with the
+//! same payload, so `futures::FutureExt::catch_unwind` goes around that `.await` and gives the
+//! payload back (`&'static str` for `panic!("literal")`, `String` for a formatted one). A detached
+//! task's payload is dropped with its output. The default hook prints each panic to stderr once;
+//! none of this holds under `panic = "abort"`. Next to the smol twin:
+//! - the same machinery: async-executor spawns with async-task's `propagate_panic(true)`, and
+//!   `JoinHandle` is `UnwindSafe` like smol's `Task`, so no `AssertUnwindSafe` is needed.
 //!
-//! A panic inside a spawned task unwinds only that task: the executor catches it, the other tasks
-//! and the worker thread go on. But a `JoinHandle` has no error to report it with: awaiting the
-//! handle of a task that panicked panics again, in the awaiter, with the same payload. Unhandled,
-//! that ends `main` and the program; `futures::FutureExt::catch_unwind` around the `.await` turns
-//! it back into a value, the payload, which is a `&'static str` for `panic!("literal")` and a
-//! `String` for a formatted message. A task whose handle was dropped (detached) has nobody to
-//! re-raise in: its payload is dropped with its output and nothing else happens. The default
-//! panic hook writes each panic message to stderr once, when it happens (re-raising does not run
-//! it again; `std::panic::set_hook` changes it); only stdout is checked here. None of this applies
-//! under `panic = "abort"`, where a panic ends the process.
-//!
-//! Guide: 指南 2.5.6.2 panic 处理.
-//! The guide imports `catch_unwind` without using it and discards the message; with async-std the panic comes back at the `.await`, so `catch_unwind` goes there, and the payload is read back and other tasks are shown to finish.
-//!
-//! Differences from tokio: awaiting a `JoinHandle<T>` gives `T`, not `Result<T, JoinError>`. The
-//! executor (async-executor) spawns with async-task's `propagate_panic(true)`: the task's poll is
-//! wrapped in `catch_unwind`, and async-task's `Task::poll` calls `resume_unwind` with the caught
-//! payload, so the panic reaches the awaiter as a panic (tokio: `Err(e)` with `e.is_panic()`).
-//! `catch_unwind` takes the handle as it is, with no `AssertUnwindSafe`: async-task declares its
-//! `Task` `UnwindSafe` whatever the output type, and so a `JoinHandle` is `UnwindSafe` too. There is
-//! no `JoinSet`: a `FuturesUnordered` of caught handles yields each task's outcome as it ends. A
-//! detached task's panic is dropped by async-task (`raw.output.drop_in_place()` once the task is
-//! gone), shown below with a payload that reports its own drop; the process is not aborted.
-//!
+//! Guide: 指南 2.5.6.2 panic 处理; its `catch_unwind` is unused: here it wraps the `.await`.
 //! ```text
 //! cargo run -p examples-async-std --example panic_handling
 //! ```
-//!
-//! Prints each of three spawned tasks' outcomes (one value, two panics with their messages), then
-//! the results of five tasks of which one panicked, that a detached task's panic was dropped, and
-//! that the program went on.
+//! Prints three tasks' outcomes (one value, two panics with their messages), the results of five
+//! tasks of which one panicked, that a detached task's panic was dropped, and that `main` went on.
 //!
 //! ```toml
 //! [dependencies]
@@ -62,10 +44,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 /// Awaits `handle`, catching the panic that awaiting a panicked task re-raises here.
 async fn join_catching<T>(handle: JoinHandle<T>) -> Result<T, String> {
-    handle
-        .catch_unwind()
-        .await
-        .map_err(|payload| format!("panicked: {}", panic_message(&*payload)))
+    handle.catch_unwind().await.map_err(|payload| format!("panicked: {}", panic_message(&*payload)))
 }
 
 async fn parse_order(id: u32, input: &'static str) -> u32 {
@@ -116,11 +95,7 @@ async fn run() {
     // A detached task (its handle dropped at once) that panics. `recv` fails once the only sender,
     // inside the payload, is dropped: that is, once the executor has disposed of the panic.
     let (dropped_tx, dropped_rx) = channel::bounded::<()>(1);
-    task::spawn(async move {
-        std::panic::panic_any(ReportsDrop {
-            _dropped: dropped_tx,
-        })
-    });
+    task::spawn(async move { std::panic::panic_any(ReportsDrop { _dropped: dropped_tx }) });
     if dropped_rx.recv().await.is_err() {
         println!("detached task: panicked, and the executor dropped the payload");
     }

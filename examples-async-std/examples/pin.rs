@@ -1,33 +1,21 @@
-//! `Pin` and `Unpin` at work: why `&mut fut` needs `pin!`, and how `Box::pin` makes a future movable.
+//! `Pin` and `Unpin` at work: why `&mut fut` needs `pin!`, and how `Box::pin` lets futures move.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/pin.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/pin.rs`.
+//! An `async` block or `async fn` compiles to a state machine that may hold references into itself
+//! (a local borrowed across an `.await`), so the compiler makes every such future `!Unpin`, whether
+//! or not it borrows itself, and polling it requires a `Pin`: a promise that it will not move
+//! again. `pin!` pins it on the stack; `Box::pin` pins it on the heap, and the `Pin<Box<_>>` itself
+//! is `Unpin`, free to move into a `Vec` or another task. Next to the smol twin:
+//! - `a.race(b)` (smol: `future::or`) polls `a` first and drops the loser, so the loop races a
+//!   borrow of the pinned operation against the next tick; it needs the `unstable` feature;
+//! - `stream::interval` ticks a period from the last tick taken, not on smol's fixed schedule.
 //!
-//! An `async` block or `async fn` compiles to a state machine that may hold references into
-//! itself (a local borrowed across an `.await`). Moving it after the first poll would leave those
-//! references pointing at the old place, so such futures are `!Unpin`, and polling one requires a
-//! `Pin`: a promise that it will not move again. `pin!` pins it on the stack (it cannot be moved
-//! out afterwards); `Box::pin` pins it on the heap, and the `Pin<Box<_>>` itself is `Unpin`, free
-//! to move into a `Vec` or another task while the future inside stays put.
-//!
-//! Guide: 指南 2.5.2.3 Future 和 Poll (Pin 和 Unpin).
-//! The guide boxes a future and awaits it at once, which shows neither `Pin` nor `Unpin` doing
-//! anything; here one pinned future is polled across loop iterations and boxed futures are moved.
-//!
-//! Differences from tokio: no `select!`: `a.race(b)` polls both and returns the first to finish
-//! (`a` wins a tie), dropping the other, so the loop body races a borrow of the pinned operation
-//! against the next tick. `stream::interval` first fires one period after it is created, where
-//! tokio's `interval` fires at once: 2 ticks here before the operation ends at 120 ms, against 3 in
-//! the tokio twin. (Each tick is timed from when the previous one was taken, not on a fixed
-//! schedule, so on a busy machine the second tick can slip past 120 ms, and only 1 is counted.)
-//! `race` and `stream::interval` need `features = ["unstable"]`.
-//!
+//! Guide: 指南 2.5.2.3 Future 和 Poll (Pin 和 Unpin); it awaits its boxed future at once, showing none.
 //! ```text
 //! cargo run -p examples-async-std --example pin
 //! ```
-//!
-//! Prints which futures are `Unpin`, a long operation that makes progress while ticks interrupt it
-//! (it is started once, not restarted), and the results of boxed futures moved through a `Vec`.
+//! Prints which futures are `Unpin` (no `async` one is), a long operation that progresses while
+//! ticks interrupt it (started once, not restarted), and boxed futures moved through a `Vec`.
 //!
 //! ```toml
 //! [dependencies]
@@ -67,7 +55,8 @@ macro_rules! is_unpin {
     };
 }
 
-/// Holds a reference to its own local across an `.await`: the reason such futures are `!Unpin`.
+/// Holds a reference to its own local across an `.await`: why the compiler makes every `async`
+/// future `!Unpin`, since it does not check whether a given one really borrows itself.
 async fn sum_after(delay: Duration) -> u64 {
     let numbers = [1, 2, 3, 4];
     let first_two = &numbers[..2]; // a borrow of this future's own state...
@@ -78,6 +67,9 @@ async fn sum_after(delay: Duration) -> u64 {
 async fn run() {
     let fut = sum_after(Duration::from_millis(10));
     println!("async fn future is Unpin: {}", is_unpin!(fut));
+    // No locals, no borrows, and still `!Unpin`: every `async` block and `async fn` future is.
+    let plain = async { 7 };
+    println!("async block that borrows nothing is Unpin: {}", is_unpin!(plain));
     let boxed = Box::pin(fut);
     println!("Pin<Box<that future>> is Unpin: {}", is_unpin!(boxed));
     println!("boxed future's result: {}", boxed.await);
@@ -87,6 +79,9 @@ async fn run() {
     // dropping the losing borrow at the end of an iteration leaves the operation where it is.
     let started = Instant::now();
     let mut op = pin!(sum_after(Duration::from_millis(120)));
+    // The first tick comes a period after this (tokio's comes at once: 3 ticks there, 2 here),
+    // and each later one a period after the last was taken, so on a busy machine the second can
+    // slip past 120 ms and only 1 is counted.
     let mut ticker = stream::interval(Duration::from_millis(50));
     let mut ticks = 0;
     let total = loop {
@@ -107,10 +102,8 @@ async fn run() {
     );
 
     // Boxed and pinned, futures of different types share one type and can be moved around freely.
-    let mut queue: Vec<Pin<Box<dyn Future<Output = u64> + Send>>> = vec![
-        Box::pin(sum_after(Duration::from_millis(5))),
-        Box::pin(async { 7 }),
-    ];
+    let mut queue: Vec<Pin<Box<dyn Future<Output = u64> + Send>>> =
+        vec![Box::pin(sum_after(Duration::from_millis(5))), Box::pin(async { 7 })];
     queue.reverse(); // moves the boxes; the futures inside stay where they were pinned
     for fut in queue {
         println!("moved boxed future's result: {}", fut.await);

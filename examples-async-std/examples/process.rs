@@ -1,41 +1,22 @@
 //! Child processes with `async_std::process::Command`: output, piped stdin, failures and timeouts.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/process.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/process.rs
 //!
 //! `output()` runs a command to the end and collects its status, stdout and stderr. Feeding a
-//! child through its stdin needs two things: close stdin when done (drop it), or the child waits
-//! for more input forever; and read its stdout *while* writing. A pipe holds little (64 KiB by
-//! default on Linux): a child like `cat` that writes as it reads blocks once nobody empties its stdout,
-//! stops reading its stdin, and a parent that writes everything before reading blocks too. That
-//! deadlock is shown here, caught by a timeout. A non-zero exit is a normal `ExitStatus` to check,
-//! a missing program is an `io::Error` of kind `NotFound`, and a child that runs too long is
-//! killed *and waited for*, so it does not linger as a zombie; `kill_on_drop(true)` covers the
-//! paths that return early with `?`.
+//! child's stdin needs two things: drop stdin when done, or the child waits for more forever; and
+//! read its stdout *while* writing, or a child like `cat` blocks on its full stdout pipe, stops
+//! reading, and the parent's writes block too: a deadlock, shown here and caught by a timeout. A
+//! non-zero exit is a status to check, a missing program a `NotFound` error, and a child that runs
+//! too long is killed *and waited for*; `kill_on_drop(true)` covers early returns. Next to smol:
+//! - `async_std::process` is `async-process`, the very types of `smol::process`, but only with the
+//!   `unstable` feature; `future::timeout` stands in for the smol twin's timer race.
 //!
-//! Guide: 教程 进程和信号 (进程管理).
-//! The tutorial writes all of stdin before reading any stdout (a deadlock once the data outgrows
-//! the pipes), skips silently if stdin is not piped, and sets no time limit nor `kill_on_drop` (a
-//! `Child` dropped by an early `?` keeps running); this reads and writes concurrently, kills what
-//! runs too long, and adds the failure cases.
-//!
-//! Differences from tokio: `async_std::process` exists only with async-std's `unstable` feature,
-//! and is the `async-process` crate re-exported, the very types of `smol::process`. `Child::kill`
-//! is not async and only sends SIGKILL, where tokio's `kill().await` also waits for the exit: here
-//! the wait is a separate `status().await` (tokio's `wait`), without which the child stays a
-//! zombie until it is reaped in the background. `output()` on a `Child` takes it by value and
-//! reads stdout and stderr while waiting, like tokio's `wait_with_output`. `future::timeout` is
-//! tokio's `timeout`, its error a `TimeoutError`; `FutureExt::try_join` (also `unstable`) is
-//! `try_join!` for two futures.
-//!
+//! Guide: 教程 进程和信号 (进程管理); what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example process
 //! ```
-//!
-//! Prints `echo`'s status and output, three lines sorted by `sort`, a 4 MiB write to `cat`
-//! detected as stuck and then the same data through `cat` read concurrently, a non-zero exit, a
-//! missing program's `NotFound`, and `sleep 10` killed after 100 ms. Unix only (`echo`, `sort`,
-//! `cat`, `sh`, `sleep`).
+//! Prints `echo`'s output, three lines sorted by `sort`, a 4 MiB write to `cat` stuck, then the
+//! same data through `cat` read concurrently, a non-zero exit, a missing program's `NotFound`, and
+//! `sleep 10` killed after 100 ms. Unix only (`echo`, `sort`, `cat`, `sh`, `sleep`).
 //!
 //! ```toml
 //! [dependencies]
@@ -54,7 +35,7 @@ use async_std::prelude::FutureExt;
 use async_std::process::{Command, Stdio};
 use async_std::task;
 
-/// Far more than the pipes between parent and `cat` can hold.
+/// Far more than the pipes between parent and `cat` can hold (64 KiB each by default on Linux).
 const BIG: usize = 4 * 1024 * 1024;
 const STUCK_AFTER: Duration = Duration::from_millis(200);
 const TOO_LONG: Duration = Duration::from_millis(100);
@@ -136,15 +117,8 @@ async fn write_and_read(data: &[u8]) -> anyhow::Result<usize> {
 
 async fn run() -> anyhow::Result<()> {
     // 1. Run to the end and collect everything.
-    let output = Command::new("echo")
-        .arg("hello from a child")
-        .output()
-        .await?;
-    println!(
-        "echo: {}, stdout {:?}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout)
-    );
+    let output = Command::new("echo").arg("hello from a child").output().await?;
+    println!("echo: {}, stdout {:?}", output.status, String::from_utf8_lossy(&output.stdout));
 
     // 2. Piped stdin: a little, and a lot.
     println!("sort: {:?}", sort("cherry\napple\nbanana\n").await?);
@@ -154,10 +128,8 @@ async fn run() -> anyhow::Result<()> {
     println!("cat, writing and reading concurrently: {echoed} bytes back, identical");
 
     // 3. Failures: a non-zero exit is a status to check; a missing program is an error.
-    let output = Command::new("sh")
-        .args(["-c", "echo 'no such table' >&2; exit 3"])
-        .output()
-        .await?;
+    let output =
+        Command::new("sh").args(["-c", "echo 'no such table' >&2; exit 3"]).output().await?;
     println!(
         "sh: success {}, exit code {:?}, stderr {:?}",
         output.status.success(),
@@ -188,10 +160,7 @@ async fn run() -> anyhow::Result<()> {
         (None, Some(signal)) => format!("killed by signal {signal}"),
         (None, None) => status.to_string(),
     };
-    println!(
-        "sleep 10: stopped after {} ms, {how}",
-        started.elapsed().as_millis()
-    );
+    println!("sleep 10: stopped after {} ms, {how}", started.elapsed().as_millis());
     Ok(())
 }
 

@@ -1,40 +1,22 @@
-//! async-std's one runtime: no builder, sized and named by environment variables, and asked how
-//! many threads really ran its tasks.
+//! async-std's one runtime: no builder, sized and named by environment variables, threads counted.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/runtime_builder.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/runtime_builder.rs`.
+//! One global runtime starts at the first spawn or `block_on` and lasts until the process exits.
+//! Its size is read once, then, from `ASYNC_STD_THREAD_COUNT` (default: one thread per core); its
+//! threads all take the name in `ASYNC_STD_THREAD_NAME`, so they are told apart by `ThreadId`.
+//! `task::spawn` runs tasks on them; `spawn_local` keeps a task on the spawning thread's local
+//! executor, which `main` runs inside `block_on` and a runtime thread runs always. Next to smol:
+//! - no executor to build or drive: only the environment sizes the runtime, before its first use,
+//!   so a copy of this program runs with the variables set.
 //!
-//! async-std has no runtime builder and no runtime value: one global runtime starts the first time
-//! a task is spawned or `block_on` is called, and lasts until the process exits. Its thread count
-//! is read once, at that moment, from `ASYNC_STD_THREAD_COUNT` (default: one thread per core, from
-//! `available_parallelism`), and every one of its threads gets the one name in
-//! `ASYNC_STD_THREAD_NAME` (default `async-std/runtime`). `task::spawn` runs tasks on those
-//! threads; `task::spawn_local` runs them on the thread that spawned them, while it is inside
-//! `block_on`. Every task here holds its thread for 10 ms, so a runtime with several threads must
-//! hand the other tasks to its other threads; each line reports how many distinct threads (by
-//! `ThreadId`, since the names are all the same) really ran the tasks. To show the variables at
-//! work, the program then runs a copy of itself with `ASYNC_STD_THREAD_COUNT=3` and
-//! `ASYNC_STD_THREAD_NAME=my-worker`.
-//!
-//! Guide: 指南 2.5.1.2 运行时技术栈对比, 2.5.2.1 项目初始化 (运行时配置), 2.5.7.1 任务调度器; 教程 运行时管理 (自定义运行时, 运行时配置).
-//! The guides' comparison table rightly calls async-std work-stealing, but shows runtime setup only in code, where async-std has none; this sets its two environment variables and counts the threads they give.
-//!
-//! Differences from tokio: no `Builder`, flavor or worker count to ask for: the size and the thread
-//! name come only from the environment, before the runtime's first use (setting them later changes
-//! nothing, and setting them from inside the program needs `unsafe` `std::env::set_var`); all
-//! threads share one name, so threads are told apart by `ThreadId`. There is no single-thread
-//! runtime: `task::spawn_local` (which needs `features = ["unstable"]`) is the closest, running
-//! tasks on the `block_on` thread. `task::Builder` exists, but it names a task, not a thread.
-//!
+//! Guide: 指南 2.5.1.2, 2.5.2.1, 2.5.7.1; 教程 运行时管理; what they get wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example runtime_builder
 //! ASYNC_STD_THREAD_COUNT=3 cargo run -p examples-async-std --example runtime_builder
 //! ```
-//!
-//! Prints the number of cores, then one line per setup with the threads its tasks ran on: one
-//! `async-std/runtime` thread per core for `task::spawn`, `main` for `task::spawn_local`, three
-//! `my-worker` threads for the copy started with the variables set, and finally a named task that
-//! still runs on an `async-std/runtime` thread.
+//! The core count; one `async-std/runtime` thread per core for `task::spawn`; `main` for
+//! `spawn_local`, a runtime thread for `spawn_local` in a task; three `my-worker` threads in the
+//! copy; a named task on an `async-std/runtime` thread.
 //!
 //! ```toml
 //! [dependencies]
@@ -64,10 +46,7 @@ const ONLY_GLOBAL: &str = "--only-global";
 fn busy_work() -> (ThreadId, String) {
     thread::sleep(WORK);
     let current = thread::current();
-    (
-        current.id(),
-        current.name().unwrap_or("<unnamed>").to_owned(),
-    )
+    (current.id(), current.name().unwrap_or("<unnamed>").to_owned())
 }
 
 /// Awaits every task and reports how many of the runtime's `threads` threads ran them.
@@ -104,9 +83,8 @@ fn global_runtime() {
         None => String::from("task::spawn with ASYNC_STD_THREAD_COUNT unset"),
     };
     // The first `spawn` starts the runtime, with the thread count and name set at this moment.
-    let tasks = (0..TASKS_PER_THREAD * threads)
-        .map(|_| task::spawn(async { busy_work() }))
-        .collect();
+    let tasks =
+        (0..TASKS_PER_THREAD * threads).map(|_| task::spawn(async { busy_work() })).collect();
     task::block_on(describe(&label, threads, tasks));
 }
 
@@ -116,15 +94,23 @@ fn run() -> anyhow::Result<()> {
 
     global_runtime();
 
-    // The nearest thing to a single-thread runtime: tasks on this thread's local executor, which
-    // runs only while this thread is inside `block_on`.
-    let tasks = (0..TASKS_PER_THREAD)
-        .map(|_| task::spawn_local(async { busy_work() }))
-        .collect();
+    // The nearest thing to a single-thread runtime: tasks on the spawning thread's own local
+    // executor. This thread, `main`, runs it only while inside `block_on`.
+    let tasks = (0..TASKS_PER_THREAD).map(|_| task::spawn_local(async { busy_work() })).collect();
     task::block_on(describe("task::spawn_local", 1, tasks));
 
-    // The runtime above is already running and cannot be resized, so the variables are shown at
-    // work in a fresh process: this same program, asked to describe only its global runtime.
+    // A runtime thread always drives its own local executor beside the shared queue, so a
+    // `spawn_local` from a task running there stays on that thread, with no `block_on` in sight.
+    let same_thread = task::block_on(task::spawn(async {
+        let spawner = thread::current().id();
+        let local = task::spawn_local(async { thread::current().id() }).await;
+        local == spawner
+    }));
+    println!("task::spawn_local from a task::spawn task: ran on its runtime thread: {same_thread}");
+
+    // The runtime above is already running and cannot be resized (and setting the variables from
+    // inside needs `unsafe` `std::env::set_var`), so they are shown at work in a fresh process:
+    // this same program, asked to describe only its global runtime.
     let child = Command::new(std::env::current_exe()?)
         .arg(ONLY_GLOBAL)
         .env("ASYNC_STD_THREAD_COUNT", "3")
@@ -139,14 +125,11 @@ fn run() -> anyhow::Result<()> {
     print!("{}", String::from_utf8(child.stdout)?);
 
     // The one builder async-std has is for tasks: the name is the task's, the thread keeps its own.
-    let (task_name, thread_name) = task::block_on(
-        task::Builder::new()
-            .name(String::from("my-task"))
-            .spawn(async {
-                let task_name = task::current().name().unwrap_or("<unnamed>").to_owned();
-                (task_name, busy_work().1)
-            })?,
-    );
+    let (task_name, thread_name) =
+        task::block_on(task::Builder::new().name(String::from("my-task")).spawn(async {
+            let task_name = task::current().name().unwrap_or("<unnamed>").to_owned();
+            (task_name, busy_work().1)
+        })?);
     println!("task::Builder named the task `{task_name}`; it ran on thread `{thread_name}`");
     Ok(())
 }

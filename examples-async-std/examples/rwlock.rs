@@ -1,29 +1,20 @@
 //! RwLock: many readers at once, and a writer that waits until they have all let go.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/rwlock.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/rwlock.rs
 //!
 //! Any number of read guards may be live together; a write guard needs the lock to itself. The
-//! proof here that reads are shared: each reader keeps its guard while it waits at a `Barrier`
-//! with the main task, and the barrier opens only once all five guards are held at the same time.
-//! `async_std::sync::RwLock` (the `async-lock` crate's, re-exported) is write-preferring: once a
-//! writer is waiting, readers that arrive after it wait behind it, so a steady stream of readers
-//! cannot starve the writer.
+//! proof that reads are shared: each reader keeps its guard while it waits at a `Barrier` with the
+//! main task, which opens only once all five guards are held at the same time. The lock is
+//! write-preferring: readers that arrive after a waiting writer queue behind it, so a stream of
+//! readers cannot starve the writer. Next to the smol twin:
+//! - the same lock and barrier, async-lock's (`smol::lock`'s); the barrier is named from
+//!   `async-lock`, as `async_std::sync::Barrier` needs the `unstable` feature.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁).
-//! The guide never joins its tasks and leaves reader/writer order to a sleep or to chance; here a barrier fixes the order and every task is joined.
-//!
-//! Differences from tokio: the lock and the barrier are `async-lock`'s, used the same way. The
-//! barrier is named from `async-lock` directly: `async_std::sync::Barrier` is the same type, but
-//! only with `features = ["unstable"]`. `async_std::future::timeout` takes the same arguments as
-//! tokio's `timeout`; its error is `TimeoutError` where tokio's is `Elapsed`.
-//!
+//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁); they leave the order to a sleep or chance.
 //! ```text
 //! cargo run -p examples-async-std --example rwlock
 //! ```
-//!
-//! Prints that the 5 readers held the lock together, how long the writer waited (about 50 ms,
-//! the time the readers keep their guards), and the final `[1, 2, 3, 4]`.
+//! Prints that the 5 readers held the lock together, how long the writer waited (about 50 ms, the
+//! time the readers keep their guards), and the final `[1, 2, 3, 4]`.
 //!
 //! ```toml
 //! [dependencies]
@@ -80,15 +71,9 @@ async fn run() -> anyhow::Result<()> {
     let waited = writer.await;
     for reader in readers {
         let len = reader.await;
-        anyhow::ensure!(
-            len == 3,
-            "a reader saw {len} items: the writer got in early"
-        );
+        anyhow::ensure!(len == 3, "a reader saw {len} items: the writer got in early");
     }
-    println!(
-        "writer waited {} ms for the readers to release",
-        waited.as_millis()
-    );
+    println!("writer waited {} ms for the readers to release", waited.as_millis());
     println!("final data: {:?}", *data.read().await);
     Ok(())
 }

@@ -1,40 +1,22 @@
 //! Selecting with async-std: `futures::select!`, the loser is dropped, and what that costs.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/select.rs
 //!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/select.rs`.
+//! `select!` runs the first branch to complete and drops the others' futures on the spot, in a loop
+//! on every pass another branch wins: a branch must be *cancel-safe*, losing nothing if dropped
+//! part-way. `Receiver::recv` is; a future that took one message and waits for a second is not. The
+//! fix: create it once, pin it, poll it by `&mut`, so losing a race only pauses it. Next to smol:
+//! - `futures::select!` picks at random among ready branches and `select_biased!` the first, where
+//!   smol's twin uses futures-lite's `race` (random) and `or` (biased);
+//! - async-std's own `FutureExt::race` (`unstable`) takes the first: its docs say that "resolution
+//!   will occur in the order that they have been passed" (unspecified only for `try_race`).
 //!
-//! `select!` polls its branches together and runs the handler of the first to complete; every
-//! other branch's future is dropped on the spot. In a loop, that drop happens on every iteration
-//! that another branch wins, so a branch must be *cancel-safe*: dropping it part-way must lose
-//! nothing. `async_std::channel::Receiver::recv` is cancel-safe (its future only takes a message
-//! in the same poll that returns it; while it waits it holds nothing but a listener, which passes
-//! on a wake-up it got if it is dropped), and so is an interval's `next()`; a future that has
-//! already taken a message out of a channel and is waiting for a second is not, and its first
-//! message is lost with it. The fix is to create such a future once, pin it, and poll it by
-//! `&mut` across iterations, so that losing a race pauses it instead of destroying it.
-//!
-//! Guide: 指南 2.5.4.1 并发执行 (select! 宏).
-//! The guide races two sleeps and stops there; this shows the loser being dropped, which branches
-//! are cancel-safe, messages lost by one that is not, and the fix.
-//!
-//! Differences from tokio: async-std has no `select!`; the `futures` crate's works on any runtime.
-//! Its branches must be `FusedFuture`s (hence `.fuse()`), and a future named by a variable must
-//! also be `Unpin` (hence the pinned `Fuse`); like tokio's, it picks at random among ready
-//! branches, and `select_biased!` is tokio's `biased;`. async-std's own `FutureExt::race` (needs
-//! the `unstable` feature) takes two futures with the same output and, per its source, polls the
-//! left one first, so it always picks it when both are ready (its docs leave that unspecified;
-//! smol's `race` of the same name picks at random). All three are measured below with two futures
-//! that are ready at once. The channel is async-channel's: `recv` gives `Err` once it is closed
-//! and empty, not `None`.
-//!
+//! Guide: 指南 2.5.4.1 并发执行 (select! 宏); it races two sleeps and stops there.
 //! ```text
 //! cargo run -p examples-async-std --example select
 //! ```
-//!
-//! Prints the winner of a race and that the loser was dropped, how often `select!`,
-//! `select_biased!` and `race` pick the first of two ready futures; then the values received by a
-//! `recv()` loop (all 6), by a pair-reading future recreated each iteration (some lost), and by
-//! the same future pinned once (all 6).
+//! The winner of a race and the loser dropped; how often `select!`, `select_biased!` and `race`
+//! take the first of two ready futures; the values got by a `recv()` loop (all 6), by a pair-reader
+//! made anew each pass (some lost), and by the same reader pinned once (all 6).
 //!
 //! ```toml
 //! [dependencies]
@@ -69,10 +51,7 @@ impl Drop for DropReporter {
 }
 
 async fn labelled_sleep(label: &'static str, ms: u64) -> &'static str {
-    let mut reporter = DropReporter {
-        label,
-        finished: false,
-    };
+    let mut reporter = DropReporter { label, finished: false };
     task::sleep(Duration::from_millis(ms)).await;
     reporter.finished = true;
     label
@@ -107,10 +86,7 @@ async fn run() {
         w = labelled_sleep("fast (50 ms)", 50).fuse() => w,
         w = labelled_sleep("slow (100 ms)", 100).fuse() => w,
     };
-    println!(
-        "race: `{winner}` won after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("race: `{winner}` won after {} ms", started.elapsed().as_millis());
 
     // When both are ready in the same poll, `select!` tosses a coin, so neither branch can starve
     // the other in a loop; `select_biased!` and async-std's `race` always take the first.
@@ -133,6 +109,9 @@ async fn run() {
 
     // 1. `recv()` is cancel-safe: losing to the ticker many times loses nothing.
     let rx = producer();
+    // One timer kept across passes, polled through `&mut` by `next()`. A `task::sleep(d)` made
+    // anew in each pass would restart its countdown whenever another branch wins, and might never
+    // fire: for a deadline in a loop, keep one timer future, or sleep until a fixed `Instant`.
     let mut ticker = interval(Duration::from_millis(10));
     let mut got = Vec::new();
     loop {

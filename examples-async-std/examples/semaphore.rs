@@ -1,24 +1,18 @@
 //! Semaphore: at most N tasks inside a section at once, the rest wait their turn.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/semaphore.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/semaphore.rs
 //!
 //! `acquire().await` waits for one of the semaphore's permits, and dropping the guard it returns
 //! gives the permit back. With 3 permits, 10 tasks of 50 ms each run in four waves (3, 3, 3, 1), so
-//! the whole batch takes about 200 ms: neither the 50 ms of running all ten at once nor the 500 ms
-//! of one at a time.
+//! the batch takes about 200 ms: neither the 50 ms of all at once nor the 500 ms of one at a time.
+//! Next to the smol twin:
+//! - the same semaphore: async-std has none, and `async_lock::Semaphore` is
+//!   `smol::lock::Semaphore`; it cannot be closed, so `acquire()` gives the guard itself, not a
+//!   `Result` as tokio's does.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量).
-//! The guide `unwrap`s `acquire()` and only prints from racing tasks; here `acquire` cannot fail, and the limit is measured.
-//!
-//! Differences from tokio: async-std has no semaphore; `async_lock::Semaphore` (the crate behind
-//! async-std's `Mutex` and `RwLock`, and smol's `smol::lock::Semaphore`) cannot be closed, so
-//! `acquire().await` returns the permit guard itself, not a `Result`: there is no error to pass up.
-//!
+//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量); they `unwrap` and never measure it.
 //! ```text
 //! cargo run -p examples-async-std --example semaphore
 //! ```
-//!
 //! Prints `peak 3` (never more than 3 tasks inside at once) and a total of about 200 ms.
 //!
 //! ```toml
@@ -63,10 +57,7 @@ async fn run() {
     }
     let elapsed = started.elapsed();
 
-    println!(
-        "{TASKS} tasks, {PERMITS} permits: peak {}",
-        peak.load(Ordering::SeqCst)
-    );
+    println!("{TASKS} tasks, {PERMITS} permits: peak {}", peak.load(Ordering::SeqCst));
     println!("all done after {} ms", elapsed.as_millis());
 }
 

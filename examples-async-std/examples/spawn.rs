@@ -1,28 +1,18 @@
-//! `task::spawn`: tasks that own their data, run concurrently, and hand results back through `JoinHandle`s.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/spawn.rs`.
+//! `task::spawn`: tasks that own their data, run concurrently, and return results by `JoinHandle`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/spawn.rs
 //!
 //! A spawned task may outlive the function that spawned it, so its future must be `'static`: it
-//! cannot borrow the caller's locals, and `async move` gives it its own copy of everything it uses.
+//! cannot borrow the caller's locals, and `async move` gives it its own copy of what it uses.
 //! `spawn` returns at once; the task runs alongside the caller, and awaiting its `JoinHandle` gives
-//! the task's output. Dropping a `JoinHandle` detaches the task: it runs on, unwatched, to the end.
-//! Stopping it takes `handle.cancel().await`, which returns `None` when the task was stopped
-//! before it finished.
+//! the task's output itself, with no `JoinError` to unwrap. Next to the smol twin:
+//! - dropping a `JoinHandle` detaches the task, which runs on, unwatched, to its end (as in tokio),
+//!   where dropping a smol `Task` cancels it; here stopping one takes `handle.cancel().await`,
+//!   which returns `None` when the task was stopped before it finished.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn), 2.5.3.2 任务和流 (spawn 任务); 教程 核心概念 (任务和线程).
-//! The guides `unwrap()` tokio's `JoinHandle` result; async-std's `JoinHandle` yields the output itself, with no error to unwrap.
-//!
-//! Differences from tokio: awaiting a `JoinHandle<T>` gives `T`, not `Result<T, JoinError>`, so
-//! there is no `?` on it. There is no `abort()`: `cancel()` consumes the handle and is awaited,
-//! and returns the output if the task had already finished, `None` if it was stopped. Dropping the
-//! handle lets the task run on, as in tokio, and unlike smol's `Task`, which cancels its task when
-//! dropped (both are shown).
-//!
+//! Guide: 指南 2.5.2.2 (spawn), 2.5.3.2 (spawn 任务); 教程 核心概念 (任务和线程); they `unwrap` tokio's result.
 //! ```text
 //! cargo run -p examples-async-std --example spawn
 //! ```
-//!
 //! Prints each task's result in spawn order, then that the three 50 ms tasks finished together
 //! after about 50 ms, not 150; then that a dropped `JoinHandle` still saw its work finish, and a
 //! cancelled one did not (`cancel()` returned `None`).
@@ -73,18 +63,12 @@ async fn run() {
         let line = handle.await;
         println!("{line}");
     }
-    println!(
-        "three tasks sleeping 50 ms each finished after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("three tasks sleeping 50 ms each finished after {} ms", started.elapsed().as_millis());
 
     // `let _ = task::spawn(..)` does the same as this `drop`: the task is detached and runs on.
     let (handle, finished) = spawn_work();
     drop(handle);
-    println!(
-        "JoinHandle dropped:   its work finished: {}",
-        finished.recv().await.is_ok()
-    );
+    println!("JoinHandle dropped:   its work finished: {}", finished.recv().await.is_ok());
 
     let (handle, finished) = spawn_work();
     let output = handle.cancel().await;

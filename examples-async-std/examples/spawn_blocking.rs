@@ -1,38 +1,26 @@
-//! `task::spawn_blocking`: run blocking or CPU-heavy code off the runtime's threads and get its result back.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/spawn_blocking.rs`.
+//! `task::spawn_blocking`: blocking or CPU-heavy code off the runtime's threads, its result back.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/spawn_blocking.rs
 //!
 //! A task that blocks its thread (a `std::thread::sleep`, a long loop, a blocking file or database
 //! call) stops every other task scheduled on that thread. `task::spawn_blocking` moves the closure
-//! to a separate pool of threads meant for blocking (the `blocking` crate's, threads named
-//! `blocking-N`, the same pool as smol's `unblock`), and its return value comes back through the
-//! `JoinHandle`. With tasks that all run on one thread the difference is stark: a ticker task
-//! keeps ticking while a job blocks in the pool, and is frozen when the same job blocks that thread
-//! itself.
+//! to a pool of threads meant for blocking, and its return value comes back through the
+//! `JoinHandle`. With a ticker task on the same thread the difference is stark: it keeps ticking
+//! while a job blocks in the pool, and is frozen while the job blocks its thread. Next to the smol
+//! twin:
+//! - the same pool: `spawn_blocking` wraps smol's `unblock` (threads named `blocking-N`);
+//! - no `LocalExecutor`: the ticker is `task::spawn_local`ed onto the `block_on` thread, `main`.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn_blocking), 2.5.9.3 避免阻塞; 教程 性能调优 (任务调度优化).
-//! The tutorial's `let mut sum = 0` sums 0..1_000_000 in an inferred `i32`, which overflows (a panic in debug builds); this sums into a `u64`.
-//!
-//! Differences from tokio: awaiting `spawn_blocking`'s handle gives the closure's value, not a
-//! `Result<_, JoinError>`. There is no current-thread runtime: the ticker is spawned with
-//! `task::spawn_local`, which runs it on the thread inside `task::block_on`, here `main`. There is
-//! no `select!`: the ticker races its two events with `race`, which polls its own future first, and
-//! ticks with `stream::interval`, which first fires one period after it is created, so there is no
-//! immediate tick to skip. `spawn_local`, `race` and `stream::interval` need
-//! `features = ["unstable"]`; `spawn_blocking` does not.
-//!
+//! Guide: 指南 2.5.2.2 (spawn_blocking), 2.5.9.3; 教程 性能调优 (任务调度优化); see README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example spawn_blocking
 //! ```
-//!
 //! Prints the sum `499999500000` and the pool thread that computed it, then how often a 25 ms
 //! ticker ticked during a 150 ms blocking job: five or so times with `spawn_blocking`, zero times
 //! when the job blocks the thread the ticker runs on.
 //!
 //! ```toml
 //! [dependencies]
-//! async-std = { version = "1", features = ["unstable"] } # `spawn_local`, `race`, `stream::interval`
+//! async-std = { version = "1", features = ["unstable"] } # `spawn_local`, `race`, `interval`
 //! ```
 
 use std::future::Future;

@@ -1,31 +1,22 @@
-//! Streams on async-std with `futures::stream`: lazy adapters, `while let` over `next()`, and async steps.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/stream.rs`.
+//! Streams with `futures::stream`: lazy adapters, `while let` over `next()`, and async steps.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/stream.rs
 //!
 //! A `Stream` is the async `Iterator`: adapters such as `filter` and `map` build a pipeline that
-//! does nothing until something polls it (`collect`, or `next().await` in a loop). An async step
-//! per item goes in `then`, which finishes one item's future before pulling the next; when the
-//! steps are independent, `map` to futures plus `buffered(n)` runs up to `n` at once and still
-//! yields in input order. This uses `futures`, as the guide does.
+//! does nothing until polled (`collect`, or `next().await` in a loop). An async step per item goes
+//! in `then`, one item at a time; for independent steps, `map` to futures plus `buffered(n)` runs
+//! up to `n` at once and still yields in input order. Next to the smol twin:
+//! - `async_std::stream::Stream` *is* `futures_core::Stream`, so `futures`' adapters apply as is;
+//!   async-std's own `StreamExt` lacks `then` and `buffered`, and importing it beside `futures`'
+//!   makes the shared names ambiguous, so this file uses only `futures`' (smol's calls `buffered`
+//!   by its full path).
 //!
-//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理).
-//! The guide's async-iteration snippet uses `sleep` and `Duration` without importing them; this builds as written.
-//!
-//! Differences from tokio: async-std needs no extra crate for streams (tokio's helpers live in
-//! `tokio-stream`): `async_std::stream::Stream` *is* `futures_core::Stream`, so the `futures`
-//! adapters below apply to async-std's own streams too. `async_std::stream::StreamExt` has its own
-//! `next`, `filter`, `map`, `collect`, … but neither `then` nor `buffered`; importing it beside
-//! `futures`' `StreamExt` makes the shared names ambiguous, so a file uses one of the two (here
-//! `futures`').
-//!
+//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); its snippet misses imports; this builds as is.
 //! ```text
 //! cargo run -p examples-async-std --example stream
 //! ```
-//!
 //! Prints the doubled even numbers `[4, 8, 12, 16, 20]`, three word lengths taken with `while let`
-//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about 50 ms,
-//! although the last word's step finished first.
+//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about 50
+//! ms, although the last word's step finished first.
 //!
 //! ```toml
 //! [dependencies]
@@ -51,11 +42,8 @@ async fn measure(word: &'static str) -> (&'static str, usize) {
 
 async fn run() {
     // `filter` takes its predicate's answer as a future; `ready` wraps a plain bool.
-    let doubled_evens: Vec<i32> = stream::iter(1..=10)
-        .filter(|x| future::ready(x % 2 == 0))
-        .map(|x| x * 2)
-        .collect()
-        .await;
+    let doubled_evens: Vec<i32> =
+        stream::iter(1..=10).filter(|x| future::ready(x % 2 == 0)).map(|x| x * 2).collect().await;
     println!("even numbers in 1..=10, doubled: {doubled_evens:?}");
 
     let started = Instant::now();
@@ -66,10 +54,7 @@ async fn run() {
     while let Some((word, len)) = lengths.next().await {
         println!("  {word}: {len}");
     }
-    println!(
-        "  50 + 40 + 20 ms of steps took {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("  50 + 40 + 20 ms of steps took {} ms", started.elapsed().as_millis());
 
     let started = Instant::now();
     let lengths: Vec<_> = stream::iter(WORDS).map(measure).buffered(3).collect().await;

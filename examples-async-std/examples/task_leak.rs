@@ -1,28 +1,19 @@
 //! Task leak: a timeout on a `JoinHandle` stops the waiting, not the task.
-//!
-//! async-std is discontinued upstream (RUSTSEC-2025-0052); new code should use smol, whose twin is
-//! `examples-smol/examples/task_leak.rs`.
+//! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/task_leak.rs
 //!
 //! Dropping a `JoinHandle` detaches its task: it keeps running, with no handle left to stop it or
 //! learn how it ended. `timeout(d, handle)` takes the handle by value, so when the time is up the
-//! handle is dropped and the task leaks, still holding whatever it holds (memory, a connection,
-//! a lock). Awaiting `&mut handle` keeps the handle, and `handle.cancel().await` on timeout
-//! cancels the task: it returns once the task's future has been dropped, with `None` because the
-//! task never finished, so the task cannot tick again after it.
+//! handle is dropped and the task leaks, still holding whatever it holds (memory, a connection, a
+//! lock). Awaiting `&mut handle` keeps the handle, and `handle.cancel().await` on timeout cancels
+//! the task: it returns `None` once the unfinished task's future is dropped. Next to the smol twin:
+//! - the guide's code leaks here as in tokio; a dropped smol `Task` cancels, so smol's twin needs
+//!   `.detach()` to show the leak;
+//! - async-std has no `JoinSet` nor `AbortOnDropHandle` that would cancel on drop.
 //!
-//! Guide: 教程 故障排除 1 任务泄漏.
-//! The guide's "solution" `timeout(Duration::from_secs(5), handle)` still leaks: on timeout the handle is dropped, which detaches the task and leaves it running; here the handle is borrowed and the task cancelled.
-//!
-//! Differences from tokio: the leak is the same, as both runtimes detach a task whose handle is
-//! dropped (smol's `Task` cancels on drop instead, so the guide's code does not leak there). The
-//! fix is `cancel().await` instead of `abort()` and then awaiting the `JoinError`: one call that
-//! both cancels and waits, returning `Option<T>` (`Some` only if the task finished first).
-//! async-std has no `JoinSet` nor `AbortOnDropHandle` that would cancel on drop.
-//!
+//! Guide: 教程 故障排除 1 任务泄漏; what the guide gets wrong: README, Errata.
 //! ```text
 //! cargo run -p examples-async-std --example task_leak
 //! ```
-//!
 //! A job that ticks a counter every 10 ms times out after 50 ms twice: the guide's way it goes on
 //! ticking afterwards; with `cancel().await` it is cancelled and ticks no more.
 //!
@@ -67,10 +58,7 @@ async fn run() -> anyhow::Result<()> {
     if timeout(PATIENCE, handle).await.is_ok() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "guide: timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("guide: timed out after {} ms", started.elapsed().as_millis());
     println!(
         "guide: the job then ticked {} more times in 50 ms: leaked, and no handle is left to stop it",
         ticks_in_next_50_ms(&ticks).await
@@ -82,10 +70,7 @@ async fn run() -> anyhow::Result<()> {
     if timeout(PATIENCE, &mut handle).await.is_ok() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "fix:   timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("fix:   timed out after {} ms", started.elapsed().as_millis());
     // Returns once the job's future has been dropped: `None` because it never finished.
     match handle.cancel().await {
         None => println!("fix:   cancel().await returned None: cancelled"),

@@ -1,38 +1,34 @@
-//! Runtime-agnostic protocol code: one framing function, written once against `futures::io`, driven by smol.
+//! Runtime-agnostic protocol code: framing written once against `futures::io`, driven by smol.
 //!
-//! Library code that only needs "something I can read and write" should not pick a runtime for
-//! its users. `shared::frame::{read_frame, write_frame}` are written against the `futures::io`
-//! traits, which smol's sockets implement directly: `smol::net::TcpStream` goes straight into
-//! them, with no adapter. The tokio and async-std twins of this file call the very same functions.
+//! Library code that only needs "something I can read and write" should not pick a runtime for its
+//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io` traits,
+//! and the tokio and async-std twins call the very same functions. Differences from tokio:
+//! - no compat layer: `smol::io::{AsyncRead, AsyncWrite}` *are* the `futures-io` traits, so a
+//!   `smol::net::TcpStream` goes straight in (tokio's twin goes through `tokio_util::compat`).
+//! - awaiting the server's `Task` gives its output itself: `server.await?` takes one `?`, not two.
 //!
-//! Guide: beyond the guides (their runtime comparison, 指南 2.5.1.2, implies a choice of runtime is
-//! all-or-nothing; code written against `futures::io` shows it need not be).
-//!
-//! Differences from tokio: no compat layer: smol's I/O traits *are* `futures::io`'s
-//! (`smol::io::{AsyncRead, AsyncWrite}` re-export the `futures-io` traits), so there is no
-//! `tokio_util::compat` and no `.compat()` call; the hostile client's `write_all` comes from
-//! `smol::io::AsyncWriteExt` (futures-lite's helpers over those same traits). Awaiting the
-//! server's `Task` gives its output itself, not a `Result` with a `JoinError`, so `server.await?`
-//! takes one `?` where tokio's takes two.
+//! Guide: none directly (指南 2.5.1.2 compares the runtimes); what it gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example agnostic
 //! ```
 //!
-//! Prints each frame the client sent and the server's reply, then the server refusing a frame
-//! whose announced length is over its limit, without allocating it.
+//! Prints each frame the client sent and the server's reply, then the server refusing a frame whose
+//! announced length is over its limit, without allocating it.
 //!
 //! ```toml
 //! [dependencies]
 //! smol = "2"
 //! anyhow = "1"
-//! # `shared` is this workspace's crate: copy shared/src/frame.rs, which needs `futures = "0.3"`.
-//! shared = { path = "../shared" }
+//! futures = "0.3"
 //! ```
+
+// One file shared by the three runtimes' twins: `shared/src/frame.rs`, linked here.
+mod frame;
 
 use std::io;
 
-use shared::frame::{read_frame, write_frame};
+use frame::{read_frame, write_frame};
 use smol::io::AsyncWriteExt;
 use smol::net::{TcpListener, TcpStream};
 

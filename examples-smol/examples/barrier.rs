@@ -1,23 +1,20 @@
 //! Barrier: nobody goes on until everybody has arrived.
 //!
 //! `Barrier::new(n)` makes the first `n - 1` callers of `wait()` wait until the `n`-th arrives;
-//! then all `n` go on together. Here 5 tasks arrive 30 ms apart, so the early ones wait about
-//! 120 ms and all pass at the last arrival. Exactly one `wait()` returns a result whose
-//! `is_leader()` is true, a handy way to pick one task to do a once-per-round job.
+//! then all `n` go on together. Here 5 tasks arrive 30 ms apart, so the early ones wait about 120
+//! ms and all pass at the last arrival. Exactly one `wait()` returns a result whose `is_leader()`
+//! is true, a handy way to pick one task for a once-per-round job. Differences from tokio:
+//! - none in the barrier: `smol::lock::Barrier` (`async-lock`) has the same `wait().await` and
+//!   `is_leader()`; the `Task`s yield their results with no `JoinError`, so nothing here can fail.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Barrier).
-//! The guide's tasks all arrive at once and print from racing tasks, so it shows no waiting; here arrivals are staggered and timed.
-//!
-//! Differences from tokio: none in the barrier itself: `smol::lock::Barrier` (the `async-lock`
-//! crate) has the same `wait().await` and `is_leader()`. The tasks' `Task`s yield their results
-//! with no `JoinError`, so nothing here can fail.
+//! Guide: 指南 2.5.2.5 同步原语 (Barrier); its tasks all arrive at once, so no one is seen waiting.
 //!
 //! ```text
 //! cargo run -p examples-smol --example barrier
 //! ```
 //!
-//! In task order, each task's arrival time (0, 30, 60, 90, 120 ms) and pass time (all about
-//! 120 ms), then that none passed early and that there was exactly one leader.
+//! In task order, each task's arrival time (0, 30, 60, 90, 120 ms) and pass time (all about 120
+//! ms), then that none passed early and that there was exactly one leader.
 //!
 //! ```toml
 //! [dependencies]
@@ -50,11 +47,7 @@ async fn run() {
             Timer::after(Duration::from_millis(u64::from(i) * 30)).await;
             let arrived = Instant::now();
             let result = barrier.wait().await;
-            Crossing {
-                arrived,
-                passed: Instant::now(),
-                leader: result.is_leader(),
-            }
+            Crossing { arrived, passed: Instant::now(), leader: result.is_leader() }
         }));
     }
     // Joined in spawn order, so the output is in task order whatever order they finished in.

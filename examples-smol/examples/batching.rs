@@ -1,18 +1,13 @@
-//! Batching: flush at N items or T ms after a batch's first item, whichever is first, and never lose the tail.
+//! Batching: flush at N items or T ms after a batch's first item, and never lose the tail.
 //!
-//! Collecting items into batches amortises a per-call cost (one bulk insert instead of many), but
-//! a size limit alone leaves a slow trickle waiting forever and, when the input ends, strands the
-//! last partial batch. Here the batch is flushed at 4 items, or 50 ms after its first item
-//! arrived, or when the channel closes. The timer runs only while a batch is open, and `recv` is
-//! cancel-safe, so losing the race to the deadline drops no item.
+//! Batches amortise a per-call cost (one bulk insert instead of many), but a size limit alone
+//! leaves a slow trickle waiting forever and strands the last partial batch when the input ends.
+//! Here a batch is flushed at 4 items, 50 ms after its first item, or when the channel closes; the
+//! timer runs only while a batch is open. Differences from tokio:
+//! - no `select!` nor `sleep_until`: `recv()` races `Timer::at(deadline)` with `or`.
+//! - `recv` reports the end of input as `Err`, not `None`.
 //!
-//! Guide: 指南 2.5.7.3 批处理.
-//! The guide never processes what is left in `batch` when the loop ends (its 100 items in tens hide it; 105 would lose 5) and never flushes on time; here both are handled and counted.
-//!
-//! Differences from tokio: no `select!` and no `sleep_until`: the receive and the deadline race
-//! with `or` (which polls `recv` first, so an item that is already queued wins over a deadline
-//! that has just passed), and the deadline is `Timer::at(instant)`. `recv` reports the end of
-//! input as `Err`, not `None`, and awaiting the batcher's `Task` gives its output directly.
+//! Guide: 指南 2.5.7.3 批处理; what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example batching
@@ -53,11 +48,7 @@ struct Batch {
 
 fn flush(items: &mut Vec<u32>, trigger: Trigger, first: Instant) -> Batch {
     let items = std::mem::replace(items, Vec::with_capacity(MAX_ITEMS));
-    Batch {
-        items,
-        trigger,
-        age: first.elapsed(),
-    }
+    Batch { items, trigger, age: first.elapsed() }
 }
 
 /// What the batcher waits for: the next item, the end of input, or the open batch's deadline.
@@ -83,6 +74,8 @@ async fn batcher(rx: Receiver<u32>) -> Vec<Batch> {
     loop {
         let event = match first_at {
             None => next_item(&rx).await,
+            // `or` polls `recv` first, so an item already queued wins over a deadline that has
+            // just passed; `recv` is cancel-safe, so losing the race to the deadline drops no item.
             Some(first) => {
                 next_item(&rx)
                     .or(async {

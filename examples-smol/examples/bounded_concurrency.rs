@@ -1,24 +1,13 @@
 //! Bounded concurrency: limit how many tasks exist, not only how many run.
 //!
-//! Spawning a task per item and making each wait on a semaphore limits the work in progress, but
-//! every task (its future, its captured item, its place in the executor) exists from the start,
-//! so memory grows with the input: 10,000 items, 10,000 live tasks. Taking the permit *before*
-//! spawning (`acquire_arc`, the permit moves into the task) makes the spawning loop wait
-//! instead, and at most N tasks ever exist, whatever the input size. The limiter is a small
-//! `Clone` struct over an `Arc<Semaphore>`, so each task can own a handle, and its error type is a
-//! `thiserror` enum, which is `Send + Sync + 'static` and so can leave a spawned task.
+//! A task per item that waits on a semaphore limits the work in progress, but every task (its
+//! future, its item, its place in the executor) exists from the start: 10,000 items, 10,000 live
+//! tasks. Taking the permit *before* spawning (`acquire_arc`; the permit moves into the task) makes
+//! the spawning loop wait instead, and at most N tasks ever exist. Differences from tokio:
+//! - no runtime metrics: each task owns a guard that counts it live from its spawn to its end.
+//! - no `JoinSet`: finished `Task`s are reaped from a `FuturesUnordered` with `poll_once`.
 //!
-//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理).
-//! The guide's 内存优化 spawns every task up front (and awaits `&JoinHandle`, which does not compile); its `ResourceManager` borrows a local into `tokio::spawn` and returns a non-`Send` `Box<dyn Error>`, so it does not compile; here permits are taken before spawning, with `Arc` and a `Send` error.
-//!
-//! Differences from tokio: smol has no runtime metrics, so the live tasks are counted by a guard
-//! that each task owns from its spawn to its end. `smol::lock::Semaphore::acquire_arc` stands in
-//! for `acquire_owned` and cannot fail (this semaphore cannot be closed), so the error enum has
-//! only the job's own error. There is no `JoinSet`: finished tasks are reaped from a
-//! `FuturesUnordered` of `Task`s with `poll_once`, tokio's `try_join_next`, and a `Task` yields
-//! the job's output itself, with no `JoinError` around it. An `Executor` that only the main
-//! thread runs stands in for the current-thread runtime; it still requires `Send` futures and
-//! outputs, like `tokio::spawn`.
+//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理); what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example bounded_concurrency
@@ -31,7 +20,6 @@
 //! [dependencies]
 //! smol = "2"
 //! futures = "0.3"
-//! anyhow = "1"
 //! thiserror = "2"
 //! ```
 
@@ -45,6 +33,8 @@ use smol::{Executor, Task, future};
 
 const LIMIT: usize = 100;
 
+/// A `thiserror` enum is `Send + Sync + 'static`, so it can leave a spawned task (a
+/// `Box<dyn Error>` cannot). `acquire_arc` cannot fail, so the job's own error is the only one.
 #[derive(Debug, thiserror::Error)]
 enum JobError {
     #[error("item {0} is invalid")]
@@ -78,7 +68,8 @@ impl Drop for Live {
     }
 }
 
-/// The guide's `ResourceManager`, fixed: cheap to clone, and it spawns only once it has a permit.
+/// The guide's `ResourceManager`, fixed: cheap to clone (an `Arc<Semaphore>`), so each task can
+/// own a handle, and it spawns only once it has a permit (`acquire_arc`: tokio's `acquire_owned`).
 #[derive(Clone)]
 struct ResourceManager {
     semaphore: Arc<Semaphore>,
@@ -105,11 +96,7 @@ impl ResourceManager {
 /// Stands in for I/O: it gives up its turn once, holding its permit meanwhile.
 async fn process(item: usize) -> Outcome {
     future::yield_now().await;
-    if item == 7 {
-        Err(JobError::Invalid(item))
-    } else {
-        Ok(item)
-    }
+    if item == 7 { Err(JobError::Invalid(item)) } else { Ok(item) }
 }
 
 /// The guide's way: every task is spawned at once, then waits for a permit.
@@ -134,9 +121,7 @@ async fn permit_inside(ex: &Executor<'_>, items: usize) -> (usize, Vec<String>) 
 
 /// The fixed way: the loop waits for a permit before it spawns.
 async fn permit_before(ex: &Executor<'_>, items: usize) -> (usize, Vec<String>) {
-    let manager = ResourceManager {
-        semaphore: Arc::new(Semaphore::new(LIMIT)),
-    };
+    let manager = ResourceManager { semaphore: Arc::new(Semaphore::new(LIMIT)) };
     let live = Arc::new(LiveTasks::default());
     let mut tasks = FuturesUnordered::new();
     let mut failed = Vec::new();
@@ -163,10 +148,7 @@ fn tally(outcome: Outcome, failed: &mut Vec<String>) {
 }
 
 async fn run(ex: &Executor<'_>) {
-    for (way, before) in [
-        ("permit inside the task", false),
-        ("permit before spawning", true),
-    ] {
+    for (way, before) in [("permit inside the task", false), ("permit before spawning", true)] {
         for items in [1_000, 10_000] {
             let (peak, failures) = if before {
                 permit_before(ex, items).await
@@ -179,8 +161,9 @@ async fn run(ex: &Executor<'_>) {
 }
 
 // Only the main thread runs the executor, which makes the peaks exact: no task runs while the
-// loop spawns. With more threads running it, the first peaks are the same give or take the few
-// tasks done meanwhile.
+// loop spawns. It stands in for tokio's current-thread runtime, yet still requires `Send` futures
+// and outputs, like `tokio::spawn`. With more threads running it, the first peaks are the same
+// give or take the few tasks done meanwhile.
 fn main() {
     let ex = Executor::new();
     smol::block_on(ex.run(run(&ex)));

@@ -1,35 +1,21 @@
-//! Cancellation: ask a tree of tasks to stop through closed channels, versus dropping a future or a `Task`.
+//! Cancellation: ask a tree of tasks to stop through closed channels, or drop a future or a `Task`.
 //!
-//! A token asks; the task decides when to stop. One worker checks it between units of work, so a
-//! unit is never cut in half and its cleanup after the loop always runs; another waits with `or`
-//! on `token.cancelled()` beside its inbox. Both hold child tokens, so cancelling the parent stops
-//! the whole tree, while cancelling a child leaves the parent alone. Dropping a future (as a
-//! timeout or the losing side of `or` does) is the other kind of cancellation: it stops at the
-//! current `.await` and whatever the future held in its own variables is gone; a smol `Task` is
-//! cancelled the same way, by dropping it or by `task.cancel().await`. A future is cancel-safe
-//! when dropping it before it completes loses nothing: `Receiver::recv` is (a message is either
-//! returned or still queued); a future that has moved messages into its own local `Vec` is not.
+//! A token asks; the task decides when to stop. One worker checks it between units, another
+//! waits on it beside its inbox; both hold child tokens, so cancelling the parent stops the tree
+//! and cancelling a child leaves the parent alone. Dropping a future (a timeout, a losing branch)
+//! or a `Task` stops it at its `.await`, and what it held is gone: it was cancel-safe only if that
+//! loses nothing. Differences from tokio:
+//! - no `CancellationToken`: the `Token` below is channels that are only ever closed.
+//! - no `abort()`: drop the `Task`, or `task.cancel().await` (`None` if it never finished).
 //!
-//! Guide: 指南 2.5.6.3 取消安全.
-//! The guide's section is titled cancel safety but never shows it; here a dropped future loses two messages, and the cancel-safe version keeps them.
-//!
-//! Differences from tokio: smol has no `CancellationToken`. The `Token` below is made of
-//! channels on which nothing is ever sent, one per level of the tree: `close()` on a channel (or
-//! dropping its last `Sender`) makes every `recv()` on it fail at once, in every clone, and a
-//! token counts as cancelled once its own channel or an ancestor's is closed. There is no
-//! `select!`: `or` polls its left future first, which gives `biased;` for free, and a timeout is
-//! a `Timer` on the other side of `or`. Where tokio aborts a task with `abort()` and learns the
-//! outcome from a `JoinError`, smol cancels it through its `Task`: dropping the `Task` cancels
-//! it, and `task.cancel().await`, used here, also waits until the future is gone and returns
-//! `None` if it never finished.
+//! Guide: 指南 2.5.6.3 取消安全, titled cancel safety but never showing it; this does.
 //!
 //! ```text
 //! cargo run -p examples-smol --example cancellation
 //! ```
 //!
-//! Prints that the unit worker finished 3 whole units after the cancel (about 90 ms), what the
-//! message worker handled, then the messages lost by a dropped future and by a cancelled task,
-//! and kept by the cancel-safe fix.
+//! Prints that the stop came as unit 3 began and only that unit finished after it (about 90 ms in
+//! all); then the messages lost by a dropped future and a cancelled task, and kept by the fix.
 //!
 //! ```toml
 //! [dependencies]
@@ -45,7 +31,11 @@ use smol::channel::{self, Receiver, Sender};
 use smol::future::FutureExt;
 use smol::{Task, Timer};
 
-/// One level of a [`Token`] tree: a channel that is only ever closed, never sent on.
+/// The unit at whose start `run` cancels the tree.
+const STOP_AT: u32 = 3;
+
+/// One level of a [`Token`] tree: a channel that is only ever closed, never sent on. `close()`
+/// (or dropping its last `Sender`) makes every `recv()` on it fail at once, in every clone.
 #[derive(Clone)]
 struct Level {
     /// Held, never used, so that the channel stays open until `close` is called on purpose (a
@@ -57,10 +47,7 @@ struct Level {
 impl Level {
     fn new() -> Self {
         let (open, closed) = channel::bounded(1);
-        Level {
-            _open: open,
-            closed,
-        }
+        Level { _open: open, closed }
     }
 }
 
@@ -74,9 +61,7 @@ struct Token {
 
 impl Token {
     fn new() -> Self {
-        Token {
-            levels: vec![Level::new()],
-        }
+        Token { levels: vec![Level::new()] }
     }
 
     fn child_token(&self) -> Token {
@@ -96,17 +81,15 @@ impl Token {
     /// Pending until this token or an ancestor is cancelled: `recv` on a channel nobody sends on
     /// waits while it is open, and fails at once when it is closed.
     async fn cancelled(&self) {
-        let closes = self
-            .levels
-            .iter()
-            .map(|level| Box::pin(level.closed.recv()));
+        let closes = self.levels.iter().map(|level| Box::pin(level.closed.recv()));
         // Nothing is ever sent, so the first `recv` to end ends with `Err`: its channel closed.
         let _closed = futures::future::select_all(closes).await;
     }
 }
 
-/// Checks the token only between units: a unit, once started, always completes.
-async fn unit_worker(token: Token, progress: Sender<u32>) -> String {
+/// Checks the token only between units: a unit, once started, always completes. Returns how many
+/// units it finished.
+async fn unit_worker(token: Token, progress: Sender<u32>) -> u32 {
     let mut finished = 0;
     for unit in 1..=100 {
         if token.is_cancelled() {
@@ -118,16 +101,16 @@ async fn unit_worker(token: Token, progress: Sender<u32>) -> String {
         finished = unit;
     }
     // Runs on every path out of the loop: this is where files are flushed, peers told, etc.
-    format!("unit worker: finished {finished} whole units, then cleaned up")
+    finished
 }
 
 /// Waits on its inbox and on the token at once.
 async fn message_worker(token: Token, inbox: Receiver<&str>) -> String {
     let mut handled = Vec::new();
     loop {
-        // `or` polls `recv` first: queued messages come before the stop request, and `recv` is
-        // cancel-safe, so losing the race to `cancelled()` drops no message. An inbox whose
-        // senders are all gone (`Err`) ends the worker too.
+        // No `select!`: `or` polls `recv` first (`biased;` for free), so queued messages come
+        // before the stop request; `recv` is cancel-safe, so losing the race to `cancelled()`
+        // drops no message. An inbox whose senders are all gone (`Err`) ends the worker too.
         let next = async { inbox.recv().await.ok() }.or(async {
             token.cancelled().await;
             None
@@ -170,43 +153,39 @@ async fn run() -> anyhow::Result<()> {
     let parent = Token::new();
     let spare = parent.child_token();
     spare.cancel();
-    println!(
-        "child cancelled alone: parent cancelled = {}",
-        parent.is_cancelled()
-    );
+    println!("child cancelled alone: parent cancelled = {}", parent.is_cancelled());
 
     let started = Instant::now();
     let (progress_tx, progress_rx) = channel::bounded(1);
     let (inbox_tx, inbox_rx) = channel::bounded(8);
     // Both `Task`s are kept and awaited below: dropping one would cancel its worker.
-    let units: Task<String> = smol::spawn(unit_worker(parent.child_token(), progress_tx));
+    let units: Task<u32> = smol::spawn(unit_worker(parent.child_token(), progress_tx));
     let messages = smol::spawn(message_worker(parent.child_token(), inbox_rx));
     inbox_tx.send("a").await?;
     inbox_tx.send("b").await?;
     // Cancel as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
     while let Ok(unit) = progress_rx.recv().await {
-        if unit == 3 {
+        if unit == STOP_AT {
             break;
         }
     }
     parent.cancel();
     // Awaiting a `Task` gives the worker's output itself: there is no `JoinError` to unwrap.
-    println!("{}", units.await);
-    println!("{}", messages.await);
+    let finished = units.await;
+    println!("unit worker: finished {finished} whole units, then cleaned up");
+    // Units before STOP_AT were done before the cancel; only the one in hand finishes after it.
     println!(
-        "tree stopped {} ms after start",
-        started.elapsed().as_millis()
+        "  units finished after the stop (sent as unit {STOP_AT} began): {}",
+        finished.saturating_sub(STOP_AT - 1)
     );
+    println!("{}", messages.await);
+    println!("tree stopped {} ms after start", started.elapsed().as_millis());
 
     let (tx, rx) = channel::bounded(8);
     tx.send(1).await?;
     tx.send(2).await?;
     let cut = timeout(Duration::from_millis(20), take_three(&rx)).await;
-    println!(
-        "take_three dropped: {}, still queued: {}",
-        cut.is_none(),
-        rx.len()
-    );
+    println!("take_three dropped: {}, still queued: {}", cut.is_none(), rx.len());
 
     // The same future in a task of its own; `rx` is a cloneable handle, so the task owns one.
     tx.send(1).await?;
@@ -220,10 +199,7 @@ async fn run() -> anyhow::Result<()> {
         Timer::after(Duration::from_millis(1)).await;
     }
     let output = task.cancel().await;
-    println!(
-        "take_three task cancelled: cancel() = {output:?}, still queued: {}",
-        rx.len()
-    );
+    println!("take_three task cancelled: cancel() = {output:?}, still queued: {}", rx.len());
 
     tx.send(1).await?;
     tx.send(2).await?;

@@ -1,28 +1,22 @@
-//! Deadlock from inconsistent lock order: detect it with a timer, recover by cancelling, fix the order.
+//! Deadlock from inconsistent lock order: detect by timeout, recover by cancelling, fix the order.
 //!
-//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock before the
-//! other takes its second, both wait forever, and an async deadlock is silent: no thread is stuck,
-//! no CPU is used, the tasks just never finish. A deadline raced against joining them turns the
-//! hang into an error; cancelling the two tasks drops their futures, and with them the
-//! `MutexGuard`s they hold, so the locks are free again. The fix is one rule: every task takes
-//! the locks in the same order.
+//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock before
+//! the other takes its second, both wait forever, silently: no thread is stuck, no CPU is used. A
+//! deadline raced against joining them turns the hang into an error; cancelling both tasks drops
+//! their futures and the guards they hold, so the locks are free again. The fix: every task takes
+//! the locks in the same order. Differences from tokio:
+//! - no `abort()`/`is_cancelled()`: `task.cancel().await` returns once the future (and its guards)
+//!   is dropped, with `None` for a task that never finished.
+//! - `smol::lock::Mutex::try_lock` returns an `Option`, not a `Result`.
 //!
-//! Guide: 教程 故障排除 2 死锁问题.
-//! The guide's deadlock hangs its program forever; here it is detected after 100 ms and the stuck tasks are cancelled, and the guide's 100 ms holds become 20 ms.
-//!
-//! Differences from tokio: the locks are `smol::lock::Mutex` (the `async-lock` crate), whose
-//! `try_lock` returns an `Option`, not a `Result`. There is no `timeout` nor `join!`: the two
-//! `Task`s are joined with `future::zip` and the deadline is a `Timer` on the other side of `or`.
-//! `abort()` and `is_cancelled()` become `task.cancel().await`, which returns once the task's
-//! future (and its guards) have been dropped, and gives `None` for a task that never finished.
-//! A `LocalExecutor` on one thread stands in for the current-thread runtime.
+//! Guide: 教程 故障排除 2 死锁问题; what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example deadlock
 //! ```
 //!
-//! Prints `deadlock detected after ~100 ms`, that both tasks were cancelled and the locks are free,
-//! then the same two tasks with one lock order finishing in about 40 ms.
+//! Prints `deadlock detected after ~100 ms`, both tasks cancelled and the locks free, then the same
+//! two tasks with one lock order finishing in about 40 ms.
 //!
 //! ```toml
 //! [dependencies]
@@ -68,18 +62,13 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut task_a = ex.spawn(update_both(m1.clone(), m2.clone()));
     let mut task_b = ex.spawn(update_both(m2.clone(), m1.clone()));
-    // `&mut` keeps the `Task`s (dropping them would cancel the tasks), so they can still be
-    // cancelled on purpose, and waited for, if this times out.
-    if timeout(DETECT_AFTER, future::zip(&mut task_a, &mut task_b))
-        .await
-        .is_some()
-    {
+    // No `join!`: `future::zip` joins the two. `&mut` keeps the `Task`s (dropping them would
+    // cancel the tasks), so they can still be cancelled on purpose, and waited for, if this
+    // times out.
+    if timeout(DETECT_AFTER, future::zip(&mut task_a, &mut task_b)).await.is_some() {
         anyhow::bail!("opposite lock orders did not deadlock");
     }
-    println!(
-        "opposite orders: deadlock detected after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("opposite orders: deadlock detected after {} ms", started.elapsed().as_millis());
     // `None`: the task was cancelled before it finished (`Some(())` would mean it had finished).
     let (a, b) = future::zip(task_a.cancel(), task_b.cancel()).await;
     println!("opposite orders: both tasks cancelled, cancel() = {a:?}, {b:?}");
@@ -107,9 +96,10 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-// One thread makes the bad interleaving certain: task A runs until it waits on its timer, then task
-// B takes its first lock before any timer can fire. With several threads it is only likely,
-// which is how such deadlocks reach production.
+// One thread (a `LocalExecutor`, like tokio's current-thread runtime) makes the bad interleaving
+// certain: task A runs until it waits on its timer, then task B takes its first lock before any
+// timer can fire. With several threads it is only likely, which is how such deadlocks reach
+// production.
 fn main() -> anyhow::Result<()> {
     let ex = LocalExecutor::new();
     smol::block_on(ex.run(run(&ex)))

@@ -1,25 +1,20 @@
-//! Errors through async layers: a `thiserror` enum below, `?` in between, `anyhow` with context on top.
+//! Errors through async layers: a `thiserror` enum below, `?` in between, `anyhow` context on top.
 //!
 //! A library-style layer returns its own enum, so a caller can `match` on what went wrong (retry a
-//! timeout, not a parse error); `#[from]` lets `?` convert `io::Error` and `ParseIntError`, and a
-//! timeout is mapped into its variant by hand because only the caller knows the limit it set.
-//! Each variant's message describes only its own layer and hands the cause over as `source()`, so
-//! the program's `{:#}` prints a chain in which every cause appears exactly once.
+//! timeout, not a parse error); `#[from]` lets `?` convert the causes, and the timeout is mapped by
+//! hand, as only the caller knows its limit. Each message names only its own layer and hands the
+//! cause over as `source()`, so `{:#}` prints every cause once. Differences from tokio:
+//! - the timeout is a race, `fetch.or(timer)`, whose timer side is `FetchError::Timeout`: there is
+//!   no `Elapsed` to keep as its source, so its chain is one shorter than tokio's (2, not 3).
 //!
-//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理).
-//! The guides flatten causes into strings (`e.to_string()`) or print them twice (`{0}` plus `#[from]`), and their timeout error forgets the limit; here each cause is kept once as `source()` and the timeout carries its duration.
-//!
-//! Differences from tokio: the timeout is a race, `fetch.or(timer)`, whose timer side produces
-//! `FetchError::Timeout` directly; smol has no `Elapsed` error to wrap, so that variant has no
-//! `source` and its chain is one error shorter than in the tokio twin (2, not 3). The file I/O is
-//! `smol::fs` rather than `tokio::fs`, with the same `io::Error`s.
+//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example errors
 //! ```
 //!
-//! Prints one line per config file: a successful fetch, then the full error chain of a missing
-//! file, an unparsable one and a fetch cut off at 100 ms, and which of them is worth retrying.
+//! Prints one line per config file: a successful fetch, then the error chain of a missing file, an
+//! unparsable one and a fetch cut off at 100 ms, and which of them is worth retrying.
 //!
 //! ```toml
 //! [dependencies]
@@ -77,11 +72,7 @@ async fn fetch(path: &Path) -> Result<u32, FetchError> {
 
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temp dir")?;
-    for (name, contents) in [
-        ("fast.conf", "20"),
-        ("typo.conf", "2O"),
-        ("slow.conf", "500"),
-    ] {
+    for (name, contents) in [("fast.conf", "20"), ("typo.conf", "2O"), ("slow.conf", "500")] {
         smol::fs::write(dir.path().join(name), contents)
             .await
             .with_context(|| format!("writing {name}"))?;
@@ -90,23 +81,17 @@ async fn run() -> anyhow::Result<()> {
     for name in ["fast.conf", "missing.conf", "typo.conf", "slow.conf"] {
         let started = Instant::now();
         // Layer 3: the program adds what it was doing; `?` would pass this up just the same.
-        let outcome = fetch(&dir.path().join(name))
-            .await
-            .with_context(|| format!("fetching with {name}"));
+        let outcome =
+            fetch(&dir.path().join(name)).await.with_context(|| format!("fetching with {name}"));
         let ms = started.elapsed().as_millis();
         match outcome {
             Ok(value) => println!("{name}: ok, got {value} after {ms} ms"),
             Err(e) => {
                 println!("{name}: error after {ms} ms: {e:#}");
                 // The typed enum is still inside the anyhow error, for the code that decides.
-                let retry = matches!(
-                    e.downcast_ref::<FetchError>(),
-                    Some(FetchError::Timeout { .. })
-                );
-                println!(
-                    "  {} errors in the chain, worth retrying: {retry}",
-                    e.chain().count()
-                );
+                let retry =
+                    matches!(e.downcast_ref::<FetchError>(), Some(FetchError::Timeout { .. }));
+                println!("  {} errors in the chain, worth retrying: {retry}", e.chain().count());
             }
         }
     }

@@ -1,33 +1,21 @@
 //! Async file I/O with `smol::fs`: write, flush and sync, read back, and a missing file's error.
 //!
-//! `smol::fs` (the `async-fs` crate) runs each operation on the `blocking` crate's thread pool
-//! through `unblock`. A `write_all` that returns `Ok` has only handed the bytes to a background
-//! write: `flush().await` waits for that write to finish and reports its error, and
-//! `sync_all().await` also asks the OS to put the data on disk. A `File` dropped before `flush`
-//! cancels the background write, so bytes not yet written are lost, not just their error. The
-//! one-shot helpers `smol::fs::write`, `read` and `read_to_string` open, transfer and close in one
-//! call, and need none of this.
+//! `smol::fs` (`async-fs`) runs each operation on the `blocking` thread pool. A `write_all` that
+//! returns `Ok` has only handed the bytes to a background write: `flush().await` waits for it and
+//! reports its error, and `sync_all().await` asks the OS to put the data on disk. The one-shot
+//! `fs::write`, `read` and `read_to_string` need none of this. Differences from tokio:
+//! - a `File` dropped before `flush` cancels its background write, so the data itself can be lost
+//!   (tokio's finishes the write and loses only the error).
 //!
-//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作).
-//! The guides read an `example.txt` they never create (so they fail with NotFound) and write into
-//! the current directory; the 指南 drops the `File` without `flush`. This flushes and syncs, works
-//! in a temporary directory, and reports the missing file as a handled `NotFound`.
-//!
-//! Differences from tokio: a `tokio::fs::File` dropped without `flush` still finishes its write in
-//! the background (only the error is lost); an `async_fs::File` drops the background task with it,
-//! which cancels the write, so the data itself can be lost: shown here with ten files written and
-//! dropped without `flush`, most of which come up short. The read and write methods come from
-//! `smol::io`'s `AsyncReadExt` and `AsyncWriteExt` (futures-lite, over the `futures-io` traits),
-//! not from `tokio::io`.
+//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作); what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example file_io
 //! cargo run -p examples-smol --example file_io -- /some/existing/dir
 //! ```
 //!
-//! Prints the bytes written and read back through a `File`, how many of ten files dropped without
-//! `flush` lost bytes, the one-shot helpers' results, then `open missing.txt: NotFound (handled)`.
-//! With a directory argument, the files go into a fresh subdirectory of it, removed at the end.
+//! Prints the bytes written and read back, how many of ten files dropped without `flush` lost
+//! bytes, the helpers' results, then `open missing.txt: NotFound (handled)`.
 //!
 //! ```toml
 //! [dependencies]
@@ -54,8 +42,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // `sync_all` makes the data durable, which matters before telling anyone it is saved.
     let path = dir.join("greeting.txt");
     let mut file = File::create(&path).await?;
-    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes())
-        .await?;
+    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes()).await?;
     file.flush().await?;
     file.sync_all().await?;
     drop(file);
@@ -63,9 +50,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
 
     // The same write without `flush`: dropping the `File` cancels the write still in flight.
     let mut short = 0;
-    let paths: Vec<_> = (0..UNFLUSHED)
-        .map(|i| dir.join(format!("unflushed-{i}.txt")))
-        .collect();
+    let paths: Vec<_> = (0..UNFLUSHED).map(|i| dir.join(format!("unflushed-{i}.txt"))).collect();
     for path in &paths {
         let mut file = File::create(path).await?;
         file.write_all(&[b'x'; UNFLUSHED_LEN as usize]).await?;
@@ -100,10 +85,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     fs::write(&notes, "written by smol::fs::write\n").await?;
     let raw = fs::read(&notes).await?;
     let text = fs::read_to_string(&notes).await?;
-    println!(
-        "notes.txt: fs::read {} bytes, fs::read_to_string {text:?}",
-        raw.len()
-    );
+    println!("notes.txt: fs::read {} bytes, fs::read_to_string {text:?}", raw.len());
 
     // A missing file is an ordinary error to handle, not a reason to panic.
     match File::open(dir.join("missing.txt")).await {

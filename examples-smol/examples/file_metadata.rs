@@ -1,31 +1,21 @@
-//! File metadata with `smol::fs`: size, kind, symlinks, modification time and the read-only flag.
+//! File metadata with `smol::fs`: size, kind, symlinks, modification time, the read-only flag.
 //!
-//! `fs::metadata` follows symbolic links and describes the target; `fs::symlink_metadata`
-//! describes the link itself, which is the only way to tell that a path is a link. The
-//! modification time is a `SystemTime` from the file system, so the useful question is how far
-//! it is from now (its resolution and the clocks involved vary), not its exact value. The
-//! read-only flag is derived from the permission bits: it says nothing about who may write (root
-//! can write a read-only file on Unix).
+//! `fs::metadata` follows symbolic links; `fs::symlink_metadata` describes the link itself, the
+//! only way to tell that a path is one. A modification time is worth comparing with now, not
+//! reading exactly. The read-only flag comes from the permission bits and says nothing about who
+//! may write (root can write a read-only file on Unix). Differences from tokio:
+//! - no `try_exists`: the helper below is the same, `metadata` with only `NotFound` as `false`.
 //!
-//! Guide: 指南 2.5.5.1 文件 I/O (文件元数据).
-//! The guide asks for the metadata of an `example.txt` it never creates (a NotFound error) and
-//! shows only size and `is_file`; this creates its files in a temporary directory and adds
-//! directories, a symlink seen both ways, the modification time and the read-only flag.
-//!
-//! Differences from tokio: `smol::fs` (async-fs) has no `try_exists`; the helper below is the same
-//! thing, `metadata` with `NotFound` turned into `false` and every other error kept. Symlinks are
-//! created with `smol::fs::unix::symlink` (`tokio::fs::symlink` in tokio). Each call is one trip to
-//! the blocking thread pool, as in tokio.
+//! Guide: 指南 2.5.5.1 文件 I/O (文件元数据); what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example file_metadata
 //! cargo run -p examples-smol --example file_metadata -- /some/existing/dir
 //! ```
 //!
-//! Prints size and kind of a file, a directory and a symlink to the file, that the file was
-//! modified within a few seconds of now, the read-only flag before and after setting it, and that
-//! a missing path does not exist while an existing one does. With a directory argument, the files
-//! go into a fresh subdirectory of it, removed at the end. Unix only (it creates a symlink).
+//! Size and kind of a file, a directory and a symlink, a recent mtime, the read-only flag before
+//! and after setting it, and that a missing path does not exist while an existing one does. Unix
+//! only (it creates a symlink).
 //!
 //! ```toml
 //! [dependencies]
@@ -74,7 +64,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let subdir = dir.join("subdir");
     fs::create_dir(&subdir).await?;
     let link = dir.join("link-to-data");
-    fs::unix::symlink("data.txt", &link).await?;
+    fs::unix::symlink("data.txt", &link).await?; // Unix only; tokio's is `tokio::fs::symlink`
 
     let metadata = fs::metadata(&file).await?;
     println!(
@@ -84,11 +74,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
         metadata.is_dir()
     );
     let metadata = fs::metadata(&subdir).await?;
-    println!(
-        "subdir: is_file {}, is_dir {}",
-        metadata.is_file(),
-        metadata.is_dir()
-    );
+    println!("subdir: is_file {}, is_dir {}", metadata.is_file(), metadata.is_dir());
 
     // The same path seen through the link and as the link.
     let followed = fs::metadata(&link).await?;
@@ -107,14 +93,8 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // direction, with a tolerance.
     let modified = fs::metadata(&file).await?.modified()?;
     let now = SystemTime::now();
-    let distance = now
-        .duration_since(modified)
-        .unwrap_or_else(|in_future| in_future.duration());
-    println!(
-        "data.txt modified within {} s of now: {}",
-        RECENT.as_secs(),
-        distance <= RECENT
-    );
+    let distance = now.duration_since(modified).unwrap_or_else(|in_future| in_future.duration());
+    println!("data.txt modified within {} s of now: {}", RECENT.as_secs(), distance <= RECENT);
 
     // `readonly()` reflects the write permission bits; `set_permissions` changes them.
     let mut permissions = fs::metadata(&file).await?.permissions();
@@ -122,10 +102,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     permissions.set_readonly(true);
     fs::set_permissions(&file, permissions).await?;
     let permissions = fs::metadata(&file).await?.permissions();
-    println!(
-        "data.txt readonly after set_readonly(true): {}",
-        permissions.readonly()
-    );
+    println!("data.txt readonly after set_readonly(true): {}", permissions.readonly());
 
     let exists = try_exists(&dir.join("missing.txt")).await?;
     println!("missing.txt exists: {exists}");

@@ -1,32 +1,21 @@
-//! File-system operations with `smol::fs`: append, nested directories, listing, rename, removal.
+//! File-system operations with `smol::fs`: append, nested directories, list, rename, remove.
 //!
-//! `OpenOptions::append(true)` makes every write land at the end of the file, so two appends keep
-//! both entries (a plain `write(true)` starts at offset 0 and overwrites). `create_dir_all`
-//! creates every missing parent and succeeds if the directory is already there. `read_dir`
-//! returns entries in whatever order the file system keeps them, so a listing meant for people
-//! or tests is sorted first. `remove_dir` refuses a directory that is not empty; `remove_dir_all`
-//! removes a whole tree.
+//! `OpenOptions::append(true)` makes every write land at the end, where `write(true)` starts at 0
+//! and overwrites. `create_dir_all` creates every missing parent and succeeds if the directory
+//! exists. `read_dir` returns entries in the file system's order, so a listing is sorted first.
+//! `remove_dir` refuses a non-empty directory; `remove_dir_all` does not. Differences from tokio:
+//! - `read_dir` yields a `Stream` of `io::Result<DirEntry>` read with `try_next`, not `next_entry`.
+//! - an append dropped without `flush` can be lost: the `File` cancels its write (see `file_io`).
 //!
-//! Guide: 教程 文件操作 (异步文件操作).
-//! The tutorial works in the current directory, lists `.` in unspecified order and drops the
-//! appended `File` without `flush`; this works in a temporary directory, flushes each append,
-//! sorts the listing and adds rename and removal.
-//!
-//! Differences from tokio: `smol::fs::read_dir` yields a `Stream` of `io::Result<DirEntry>`, read
-//! with `StreamExt::try_next` (tokio's `ReadDir` has its own `next_entry` method). An append
-//! dropped without `flush` is worse off than in tokio: async-fs cancels the write still in flight
-//! with the `File` (see the `file_io` example), so each append here is flushed.
+//! Guide: 教程 文件操作 (异步文件操作); what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example fs_ops
 //! cargo run -p examples-smol --example fs_ops -- /some/existing/dir
 //! ```
 //!
-//! Prints the log after two appends (both lines) and after a write without append (its start
-//! overwritten), the sorted tree after `create_dir_all`, the
-//! tree after a rename, `remove_dir` refusing a non-empty directory, and the tree after
-//! `remove_file` and `remove_dir_all`. With a directory argument, the files go into a fresh
-//! subdirectory of it, removed at the end.
+//! The log after two appends and after a plain write, the sorted tree after `create_dir_all` and a
+//! rename, `remove_dir` refusing, and the tree after the removals.
 //!
 //! ```toml
 //! [dependencies]
@@ -44,11 +33,7 @@ use smol::stream::StreamExt;
 
 /// Appends one line to `path`, creating the file if needed.
 async fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .await?;
+    let mut log = OpenOptions::new().create(true).append(true).open(path).await?;
     log.write_all(format!("{line}\n").as_bytes()).await?;
     // Without this, dropping the `File` cancels the write still in flight: the line may never
     // reach the file, and no error says so.
@@ -82,20 +67,14 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let log = dir.join("log.txt");
     append_line(&log, "first entry").await?;
     append_line(&log, "second entry").await?;
-    println!(
-        "log.txt after two appends: {:?}",
-        fs::read_to_string(&log).await?
-    );
+    println!("log.txt after two appends: {:?}", fs::read_to_string(&log).await?);
 
     // Without `append`, a write starts at offset 0 and overwrites what is there.
     let mut overwrite = OpenOptions::new().write(true).open(&log).await?;
     overwrite.write_all(b"FIRST").await?;
     overwrite.flush().await?;
     drop(overwrite);
-    println!(
-        "log.txt after a write without append: {:?}",
-        fs::read_to_string(&log).await?
-    );
+    println!("log.txt after a write without append: {:?}", fs::read_to_string(&log).await?);
 
     // Twice on purpose: the second call finds everything in place and succeeds.
     let nested = dir.join("nested/directories/deeper");
@@ -118,10 +97,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
 
     fs::remove_file(dir.join("log.old")).await?;
     fs::remove_dir_all(dir.join("nested")).await?;
-    println!(
-        "after remove_file and remove_dir_all: {:?}",
-        tree(dir).await?
-    );
+    println!("after remove_file and remove_dir_all: {:?}", tree(dir).await?);
     Ok(())
 }
 

@@ -1,20 +1,14 @@
-//! `FuturesUnordered` under smol: run many futures at once and take each result as soon as it is ready.
+//! `FuturesUnordered`: run many futures at once and take each result as soon as it is ready.
 //!
-//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a
-//! `Stream` it yields each output the moment that future completes, so results come in completion
-//! order. `join_all` runs the same futures just as concurrently but hands back every output at
-//! once, in input order, after the slowest one. Neither spawns anything: the futures share one
-//! task, so this is concurrency for waiting, not parallelism for CPU work (for that, put spawned
-//! `Task`s in the set: see the `join_set` example).
+//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a `Stream`
+//! it yields each output the moment its future completes, in completion order. `join_all` runs the
+//! same futures as concurrently but hands back every output at once, in input order, after the
+//! slowest. Neither spawns anything: this is concurrency for waiting, not parallelism for CPU work
+//! (for that, put spawned `Task`s in the set: see the `join_set` example). Differences from tokio:
+//! - none in the combinators, which come from `futures` and need no runtime; `futures-lite` (smol's
+//!   `future` and `stream`) has neither, so `futures` is a dependency here too.
 //!
-//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered).
-//! In the guide future `i` sleeps `100 * i` ms, so completion order equals push order and shows nothing; here the first pushed is the slowest.
-//!
-//! Differences from tokio: none in the two combinators, which come from the `futures` crate and
-//! work with any executor; `futures-lite` (smol's `future` and `stream`) has neither, only the
-//! two-future `future::zip`, so the `futures` crate is a dependency here too. The set is drained
-//! with `futures-lite`'s `StreamExt::next`, which works on any `Stream`. The sleeps are
-//! `Timer::after`.
+//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered); its futures end in push order, which shows nothing.
 //!
 //! ```text
 //! cargo run -p examples-smol --example futures_unordered

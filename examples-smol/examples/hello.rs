@@ -2,12 +2,11 @@
 //!
 //! smol has no attribute macro: `main` is an ordinary function that drives the program's future
 //! with `smol::block_on`. The sleep is a `Timer`, a future that completes at a deadline; awaiting
-//! it does not block the thread.
+//! it does not block the thread. Differences from tokio:
+//! - no `#[tokio::main]` and no runtime object to build; `Timer::after(d)` instead of
+//!   `tokio::time::sleep(d)`, and it yields the `Instant` it fired at.
 //!
 //! Guide: 指南 2.5.3.1 基础使用 (the async-std hello, in smol); 教程 快速开始.
-//!
-//! Differences from tokio: no `#[main]` macro and no runtime object to build for a simple program;
-//! `Timer::after` instead of `tokio::time::sleep`, and it yields the `Instant` it fired at.
 //!
 //! ```text
 //! cargo run -p examples-smol --example hello

@@ -1,31 +1,23 @@
-//! `smol::Timer::interval`: periodic ticks, the first one a period away, and what happens to missed ticks.
+//! `smol::Timer::interval`: periodic ticks, the first a period away, and missed ticks.
 //!
 //! An interval is a `Timer` used as a `Stream`: each `next()` yields the `Instant` the tick was due
 //! at, on a fixed schedule, so time spent between ticks does not push the schedule back. Its first
-//! tick comes one period after it is created; `Timer::interval_at(start, period)` starts the
-//! schedule elsewhere, `Instant::now()` for a tick at once. When the loop body overruns and ticks
-//! are missed, the timer fires them back to back to catch up (the next deadline is always the
-//! previous *deadline* plus the period, see `Timer::poll_next` in async-io); to restart the
-//! schedule from the late tick, or to drop the missed ticks and rejoin the schedule, the loop
-//! reschedules the timer itself with `set_interval` or `set_interval_at`.
+//! tick comes a period after it is made; `Timer::interval_at(Instant::now(), period)` ticks at
+//! once. After an overrun the timer fires the missed ticks back to back (each deadline is the last
+//! *deadline* plus the period); to restart or rejoin the schedule instead, the loop calls
+//! `set_interval` or `set_interval_at` itself. Differences from tokio:
+//! - the first tick is a period away, where `tokio::time::interval`'s is at once (both shown).
+//! - no `MissedTickBehavior`: the timer always does `Burst`; `tick` below writes `Delay`, `Skip`.
 //!
-//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器).
-//! The guides never say when the first tick comes nor what happens to missed ticks; this measures both, in ms instead of 1 s.
-//!
-//! Differences from tokio: `tokio::time::interval`'s first tick completes at once, smol's
-//! `Timer::interval` one period later (`interval_at(Instant::now(), ..)` gives tokio's behaviour);
-//! the two are shown side by side below. smol has no `MissedTickBehavior`: the timer always
-//! behaves like tokio's default, `Burst`, and `Delay` and `Skip` are a few lines in the loop,
-//! written out in `tick` below. The ticks come from `StreamExt::next`, not a `tick()` method.
+//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); neither says when ticks come.
 //!
 //! ```text
 //! cargo run -p examples-smol --example interval
 //! ```
 //!
-//! Prints four ticks of `Timer::interval(50 ms)` (the first at about 50 ms) and the first tick of
-//! `interval_at(now, 50 ms)` (at about 0 ms), then for each way of handling missed ticks the times
-//! of three ticks taken after a 250 ms stall: Burst ~350 350 400, Delay ~350 450 550, Skip ~350
-//! 400 500.
+//! Prints four ticks of `Timer::interval(50 ms)` (the first at about 50 ms), the first tick of
+//! `interval_at(now, 50 ms)` (about 0 ms), then three ticks after a 250 ms stall for each way of
+//! handling missed ones: Burst ~350 350 400, Delay ~350 450 550, Skip ~350 400 500.
 //!
 //! ```toml
 //! [dependencies]
@@ -51,10 +43,7 @@ enum MissedTicks {
 /// Waits for the next tick of `ticker`, a `period` interval, and then deals with missed ticks as
 /// `missed` says.
 async fn tick(ticker: &mut Timer, period: Duration, missed: MissedTicks) {
-    let due = ticker
-        .next()
-        .await
-        .expect("an interval timer yields forever");
+    let due = ticker.next().await.expect("an interval timer yields forever");
     let now = Instant::now();
     // The next tick is already due: at least one tick was missed.
     if now >= due + period {
@@ -101,10 +90,7 @@ async fn run() {
     let started = Instant::now();
     let mut ticker = Timer::interval_at(started, Duration::from_millis(50));
     ticker.next().await;
-    println!(
-        "interval_at(now, 50 ms): tick 0 at {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("interval_at(now, 50 ms): tick 0 at {} ms", started.elapsed().as_millis());
 
     // The three run side by side so the example takes one stall, not three; the results are
     // printed afterwards in a fixed order.

@@ -2,18 +2,12 @@
 //!
 //! `zip` polls its futures concurrently inside the current task: while one waits on a timer or a
 //! socket, the others make progress. That is concurrency, not parallelism (no new task, no other
-//! thread), and it is timed here: three waits of 100, 150 and 200 ms take about 200 ms together,
-//! against 450 ms when each is awaited in turn. `try_zip` does the same for fallible futures and
-//! returns at the first error, dropping the rest.
+//! thread): three waits of 100, 150 and 200 ms take about 200 ms together, against 450 ms awaited
+//! in turn. `try_zip` returns at the first error, dropping the rest. Differences from tokio:
+//! - no `join!`: `zip` and `try_zip` take exactly two futures, nested for more (`((a, b), c)`).
+//! - `futures::join!` takes any number and runs on smol just as well (timed here too).
 //!
-//! Guide: 指南 2.5.4.1 并发执行 (join! 宏); 教程 快速开始 (基本示例).
-//! The guide joins three futures that are ready at once (`async { 1 + 1 }`), which looks the same
-//! as running them in turn; here each future waits, and the elapsed time shows the overlap.
-//!
-//! Differences from tokio: futures-lite has no `join!` macro: `zip` and `try_zip` are functions of
-//! exactly two futures, nested for more, which nests the results too (`((a, b), c)`). The `futures`
-//! crate's `join!` and `try_join!` take any number of futures and run on smol just as well (timed
-//! here too), at the cost of one more dependency.
+//! Guide: 指南 2.5.4.1 并发执行 (join! 宏); 教程 快速开始; their futures are ready at once, so no overlap shows.
 //!
 //! ```text
 //! cargo run -p examples-smol --example join
@@ -60,11 +54,7 @@ async fn run() {
     );
 
     let started = Instant::now();
-    let (a, b, c) = (
-        fetch(1, 100).await,
-        fetch(2, 150).await,
-        fetch(3, 200).await,
-    );
+    let (a, b, c) = (fetch(1, 100).await, fetch(2, 150).await, fetch(3, 200).await);
     println!(
         "awaited in turn: ({a}, {b}, {c}) after {} ms (the sum)",
         started.elapsed().as_millis()

@@ -1,28 +1,21 @@
-//! smol's JoinSet: `Task`s in a `FuturesUnordered`, results in the order tasks finish, and dropping
-//! as cancellation.
+//! smol's JoinSet: `Task`s in a `FuturesUnordered`, results as tasks finish, dropping as cancel.
 //!
 //! smol has no `JoinSet`, and needs none: a `Task` is a future, so a set of them is a
 //! `FuturesUnordered<Task<T>>`, whose `next().await` returns the next task to *finish*, not the
 //! next one spawned. The set also bounds the tasks' lifetime, because a smol `Task` owns its task:
-//! dropping the set drops every `Task` in it, and each dropped `Task` cancels its task. Here a 10 s
-//! task is dropped after 50 ms, and its future is seen to be destroyed before it could do what it
-//! was about to do.
+//! dropping the set drops every `Task` in it, and each dropped `Task` cancels its task. Differences
+//! from tokio:
+//! - no `JoinSet`, `abort_all` or `shutdown`: cancelling is dropping, and a cancelled task is not
+//!   reported as a `JoinError`: it never finishes, which a channel its future owns shows.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (JoinSet).
-//! The guide spawns its tasks in the order they finish (and sleeps up to 900 ms), so it cannot show either; here the order is reversed and a task is cancelled.
-//!
-//! Differences from tokio: no `JoinSet`, `abort_all` or `shutdown`: the set is a
-//! `FuturesUnordered` of `Task`s (from the `futures` crate), and cancelling is dropping. Awaiting a
-//! `Task` gives its output, not a `Result` with a `JoinError`, so a cancelled task is not reported
-//! as an error: it simply never finishes, which the program checks through a channel its future
-//! owns.
+//! Guide: 指南 2.5.2.2 任务调度 (JoinSet); its tasks finish in spawn order, so it cannot show either.
 //!
 //! ```text
 //! cargo run -p examples-smol --example join_set
 //! ```
 //!
 //! Tasks spawned as 0..=4 finish as 4, 3, 2, 1, 0 in about 150 ms; then a 10 s task is dropped
-//! after 50 ms, its future is destroyed, and the side effect it was waiting to perform never happens.
+//! after 50 ms, its future is destroyed, and the side effect it was waiting for never happens.
 //!
 //! ```toml
 //! [dependencies]

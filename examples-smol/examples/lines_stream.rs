@@ -1,35 +1,21 @@
 //! A file's lines as a `Stream`, filtered and mapped, that survives a line of invalid UTF-8.
 //!
-//! `AsyncBufReadExt::lines()` turns a `BufReader` into a `Stream` of lines, and `StreamExt` gives
-//! it `filter`, `map` and friends. It is not enough for input we do not control, for two reasons
-//! shown first. A line that is not UTF-8 comes out as an `InvalidData` error whose bytes have been
-//! thrown away, so it can be counted but not reported or salvaged; and `lines()` has no maximum
-//! length, so a file without newlines grows its buffer as far as the file goes. Cutting lines as
-//! bytes ourselves, with `read_until(b'\n')` under a `take` limit, fixes both: a bad line is
-//! reported with its line number, shown lossily, and the rest of the file is processed, while a
-//! line over the limit is an error instead of an allocation.
+//! `AsyncBufReadExt::lines()` fails input we do not control: a line that is not UTF-8 is an error
+//! without its bytes, and a file without newlines grows one `String` as far as it goes. Lines cut
+//! as bytes, `read_until(b'\n')` under a `take` limit, fix both: a bad line is reported with its
+//! number and the rest is processed; an overlong line is an error. Differences from tokio:
+//! - no codecs (`LinesCodec` with a maximum length): `smol::stream::try_unfold` makes the stream.
+//! - after a bad line, smol's `lines()` goes on with the next one (a `FramedRead` ends).
 //!
-//! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理.
-//! The tutorial's `line.unwrap()` panics on the first line that is not UTF-8, and it needs the
-//! `tokio-stream` crate for `LinesStream`; this cuts lines as bytes with a length limit, reports
-//! the bad line and goes on.
-//!
-//! Differences from tokio: smol has no codecs (`tokio_util::codec::LinesCodec` or
-//! `AnyDelimiterCodec`, which take a maximum length); the byte-line stream here is
-//! `read_until` with `take` made into a `Stream` by `smol::stream::try_unfold`. futures-lite's
-//! `lines()` also fails differently: after a bad line it goes on with the next one (a `FramedRead`
-//! ends after any error), but that line's bytes are gone, and a line of any length is accepted,
-//! both shown below. `StreamExt::filter` takes a plain closure here, not one returning a future.
+//! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理; what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example lines_stream
 //! cargo run -p examples-smol --example lines_stream -- /some/existing/dir
 //! ```
 //!
-//! Prints what `lines()` makes of the log (line 4 an error with nothing to show) and of a 1 MiB
-//! line (accepted whole), then, from the byte-level stream, the IMPORTANT lines upper-cased, the
-//! invalid line with its number, the counts, and the 1 MiB line refused. With a directory
-//! argument, the files go into a fresh subdirectory of it, removed at the end.
+//! `lines()` on the log (line 4 an error with nothing to show) and on a 1 MiB line (accepted);
+//! then the IMPORTANT byte lines upper-cased, line 4 shown lossily, the 1 MiB line refused.
 //!
 //! ```toml
 //! [dependencies]
@@ -46,7 +32,7 @@ use smol::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, BufReader};
 use smol::stream::{self, Stream, StreamExt};
 
 /// Longer lines are an error rather than a reason to buffer without limit.
-const MAX_LINE: usize = 8 * 1024;
+const MAX_LINE_LEN: usize = 8 * 1024;
 /// A "line" that a log without newlines, or a hostile file, could hold.
 const HUGE: usize = 1024 * 1024;
 
@@ -66,7 +52,7 @@ enum Line {
     Invalid(Vec<u8>),
 }
 
-/// The lines of `reader` as bytes, without their `\n`; a line over [`MAX_LINE`] bytes is an
+/// The lines of `reader` as bytes, without their `\n`; a line over [`MAX_LINE_LEN`] bytes is an
 /// `InvalidData` error that ends the stream. The `take` limit is what keeps memory bounded:
 /// `read_until` alone would read to the next `\n` however far away it is. Boxed, so the stream is
 /// `Unpin` (the `async` block running inside `try_unfold` must not move) and `next` works on it.
@@ -76,14 +62,11 @@ fn byte_lines(
     Box::pin(stream::try_unfold(reader, |mut reader| async move {
         let mut line = Vec::new();
         // One byte more than the limit tells a line that is too long from one that just fits.
-        (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await?;
+        (&mut reader).take(MAX_LINE_LEN as u64 + 1).read_until(b'\n', &mut line).await?;
         if line.last() == Some(&b'\n') {
             line.pop();
-        } else if line.len() > MAX_LINE {
-            let message = format!("a line longer than {MAX_LINE} bytes");
+        } else if line.len() > MAX_LINE_LEN {
+            let message = format!("a line longer than {MAX_LINE_LEN} bytes");
             return Err(io::Error::new(ErrorKind::InvalidData, message));
         } else if line.is_empty() {
             return Ok(None); // the end of the file
@@ -112,13 +95,11 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // Part two: no limit. The whole file becomes one `String` in memory.
     let mut lines = BufReader::new(File::open(&huge).await?).lines();
     if let Some(line) = lines.try_next().await? {
-        println!(
-            "lines(): a file without newlines came back as one line of {} bytes",
-            line.len()
-        );
+        println!("lines(): a file without newlines came back as one line of {} bytes", line.len());
     }
 
     // The fix: cut lines as bytes, with a limit, number them, and decode each one on its own.
+    // (futures-lite's `filter` takes a plain closure, not one returning a future.)
     let mut read = 0;
     let mut lines = byte_lines(BufReader::new(File::open(&path).await?))
         .inspect(|_| read += 1)
@@ -137,7 +118,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
         });
 
     let (mut important, mut invalid) = (0, 0);
-    // An error here is an I/O error or a line over `MAX_LINE`: the file cannot be read as lines,
+    // An error here is an I/O error or a line over `MAX_LINE_LEN`: the file cannot be read as lines,
     // so it ends the run with that error.
     while let Some((number, line)) = lines.try_next().await? {
         match line {
@@ -157,7 +138,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     drop(lines);
     println!("{read} lines read: {important} important, {invalid} not UTF-8");
 
-    // The file without newlines, through the same stream: refused after `MAX_LINE + 1` bytes.
+    // The file without newlines, through the same stream: refused after `MAX_LINE_LEN + 1` bytes.
     let mut lines = byte_lines(BufReader::new(File::open(&huge).await?));
     match lines.try_next().await {
         Err(e) if e.kind() == ErrorKind::InvalidData => {

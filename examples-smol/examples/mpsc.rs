@@ -1,19 +1,14 @@
 //! Bounded channel: many producers, one consumer, back-pressure, and closing.
 //!
 //! `smol::channel` is the `async-channel` crate. `send().await` waits while the buffer is full, so
-//! a fast producer cannot run away with memory: it is slowed to the consumer's pace. `recv()`
+//! a fast producer is slowed to the consumer's pace instead of running away with memory. `recv()`
 //! returns `Err(RecvError)` once every `Sender` is dropped and the buffer is empty (the original
-//! sender counts too, which is the classic reason a consumer loop never ends), and messages from
-//! one producer arrive in the order it sent them.
+//! sender counts too: the classic reason a consumer loop never ends), and messages from one
+//! producer arrive in the order it sent them. Differences from tokio:
+//! - multi-consumer too (`Receiver` is `Clone`, each message goes to one receiver), and `recv`
+//!   takes `&self`; a closed, drained channel gives `Err`, not `None`, hence `while let Ok`.
 //!
-//! Guide: 指南 2.5.2.4 异步通道 (mpsc); 教程 并发控制 (通道通信).
-//! The guides use one producer and never show the buffer filling; here three producers share a
-//! 2-slot buffer with a slow consumer, and the wait that back-pressure imposes is measured.
-//!
-//! Differences from tokio: the channel is multi-producer *and* multi-consumer (`Receiver` is
-//! `Clone`, each message goes to one receiver), and `recv` takes `&self`, so the consumer below
-//! needs no `mut`. A closed, drained channel ends the loop with `Err(RecvError)` rather than
-//! `None`, hence `while let Ok`. A producer's `Task` yields its `Result` directly: one `?`, not two.
+//! Guide: 指南 2.5.2.4 异步通道 (mpsc); 教程 并发控制 (通道通信); they never show the buffer filling.
 //!
 //! ```text
 //! cargo run -p examples-smol --example mpsc
@@ -65,6 +60,7 @@ async fn run() -> anyhow::Result<()> {
 
     let mut last_send_done = Duration::ZERO;
     for producer in producers {
+        // A `Task` yields the producer's `Result` itself: one `?`, not tokio's two.
         last_send_done = last_send_done.max(producer.await?);
     }
     for (id, seqs) in received.iter().enumerate() {

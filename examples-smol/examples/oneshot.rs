@@ -1,28 +1,20 @@
 //! oneshot: one reply from a spawned task, and what each side sees when the other is gone.
 //!
-//! A `oneshot` channel carries exactly one value, which makes it the usual way to get an answer
-//! back from a task (a request carries its own `oneshot::Sender`). Either side can vanish. If the
-//! sender is dropped without sending, awaiting the receiver returns `Err(Canceled)` instead of
-//! hanging forever; if the receiver is gone, `send` returns `Err(value)` and hands the value back,
-//! so the sender can decide what to do with a result nobody is waiting for.
+//! A `oneshot` channel carries exactly one value: the usual way to get an answer back from a task.
+//! If the sender is dropped without sending, awaiting the receiver returns `Err(Canceled)` instead
+//! of hanging; if the receiver is gone, `send` returns `Err(value)`, handing the value back.
+//! Differences from tokio:
+//! - smol has no oneshot: `futures::channel::oneshot` needs no runtime, and its `send` consumes the
+//!   sender and never waits, which `smol::channel::bounded(1)` would not guarantee.
+//! - the receiver's error is `Canceled` (`oneshot canceled`), not `RecvError`.
 //!
-//! smol has no oneshot of its own. `futures::channel::oneshot` is the one to use with it: it
-//! depends on no runtime, and its types keep the one-reply contract: `send` consumes the sender,
-//! never waits, and hands the value back if nobody is listening. `smol::channel::bounded(1)` would
-//! carry one value too, but nothing would stop a second `send`, and replying would take an `.await`.
-//!
-//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信).
-//! The tutorial `unwrap`s both `send` and `rx.await`, panicking in exactly these two cases; here both are handled.
-//!
-//! Differences from tokio: the channel comes from the `futures` crate; the receiver's error is
-//! `Canceled` (it prints `oneshot canceled`), not `RecvError`; the worker's `Task` yields `send`'s
-//! result directly, with no `JoinError` around it.
+//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example oneshot
 //! ```
 //!
-//! Prints the reply `42`, then `Canceled` for the dropped sender, then the value `send` handed back.
+//! Prints the reply `42`, then `Canceled` for the dropped sender, and the value `send` handed back.
 //!
 //! ```toml
 //! [dependencies]

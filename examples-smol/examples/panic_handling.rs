@@ -1,36 +1,22 @@
 //! Panics in tasks: smol catches them at the task boundary and re-raises them in whoever awaits.
 //!
-//! A panic inside a spawned task unwinds only that task's poll: the executor catches it (every
-//! `async-executor` task is built with `propagate_panic(true)`), destroys the task's future and
-//! keeps the panic as the task's result, so the other tasks and the executor thread go on. Awaiting
-//! the `Task` then *resumes* that panic in the awaiter (`std::panic::resume_unwind` in
-//! `async-task`'s `Task::poll`): a bare `task.await` would carry it into `block_on` and end the
-//! program. To observe it instead, await the task under `FutureExt::catch_unwind`, which yields
-//! `Err(payload)`; the payload is a `&'static str` for `panic!("literal")` and a `String` for a
-//! formatted message. The default panic hook still writes each panic message to stderr when it
-//! happens, on the executor's thread (`std::panic::set_hook` changes that; `resume_unwind` does not
-//! call the hook again); only stdout is checked here. None of this applies under
-//! `panic = "abort"`, where a panic ends the process.
+//! A panic in a spawned task unwinds only that task; the other tasks and the thread go on. Awaiting
+//! its `Task` *resumes* the panic in the awaiter, so `FutureExt::catch_unwind` goes around that
+//! `.await` and gives the payload back (`&'static str` for `panic!("literal")`, `String` for a
+//! formatted one). A detached task's payload is dropped with the task. The default hook prints
+//! each panic to stderr once; none of this holds under `panic = "abort"`. Differences from tokio:
+//! - no `JoinError`: catching is the awaiter's job; a `Task` is `UnwindSafe`, so `catch_unwind`
+//!   needs no `AssertUnwindSafe`.
+//! - no `JoinSet`: the set is a `FuturesUnordered` of such catching awaits.
 //!
-//! Guide: 指南 2.5.6.2 panic 处理.
-//! The guide imports `catch_unwind` without using it and discards the message; in smol `catch_unwind` is what the awaiter needs, and here the payload is read back and other tasks are shown to finish.
-//!
-//! Differences from tokio: no `JoinError`: awaiting a `Task` gives its output or re-raises its
-//! panic, so catching is the awaiter's job (`catch_unwind` on the `Task`, which `async-task`
-//! declares `UnwindSafe`, so no `AssertUnwindSafe` is needed). No `JoinSet`: the set is a
-//! `FuturesUnordered` of such catching awaits. A *detached* task that panics has no awaiter: the
-//! process does not abort and the panic surfaces nowhere, its stored payload is dropped with the
-//! task (as a tokio task's is when its `JoinHandle` was dropped), leaving only the hook's stderr
-//! line; the example checks that its future is destroyed and that the executor thread still runs
-//! tasks afterwards.
+//! Guide: 指南 2.5.6.2 panic 处理; its `catch_unwind` is unused: here it wraps the `.await`.
 //!
 //! ```text
 //! cargo run -p examples-smol --example panic_handling
 //! ```
 //!
-//! Prints each of three spawned tasks' outcomes (one value, two panics with their messages), then
-//! the results of a set of five tasks of which one panicked, then that a detached task's panic was
-//! dropped while the executor went on, and that the program went on.
+//! Prints three tasks' outcomes (one value, two panics with their messages), the results of five
+//! tasks of which one panicked, that a detached task's panic was dropped, and that `main` went on.
 //!
 //! ```toml
 //! [dependencies]
@@ -58,11 +44,12 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// Awaits `task`, turning the panic it would re-raise here into an `Err` describing it.
+/// Awaits `task`, turning the panic it would re-raise here into an `Err` describing it. The
+/// executor caught the panic (async-executor spawns with async-task's `propagate_panic(true)`)
+/// and kept it as the task's result; `Task::poll` resumes it with `resume_unwind`, which does not
+/// call the panic hook again. A bare `task.await` would carry it into `block_on` and end `main`.
 async fn join<T>(task: Task<T>) -> Result<T, String> {
-    task.catch_unwind()
-        .await
-        .map_err(|payload| format!("panicked: {}", panic_message(&*payload)))
+    task.catch_unwind().await.map_err(|payload| format!("panicked: {}", panic_message(&*payload)))
 }
 
 async fn parse_order(id: u32, input: &'static str) -> u32 {

@@ -1,30 +1,22 @@
-//! Executors by hand: a single-thread `LocalExecutor`, a multi-thread `Executor` on threads you start,
-//! and the global executor behind `smol::spawn`, each asked how many threads really ran its tasks.
+//! Executors by hand: a `LocalExecutor`, an `Executor` on your own threads, and the global one.
 //!
 //! smol has no runtime builder: an executor is a plain value, and the threads that drive it are
 //! yours. A `LocalExecutor` runs its tasks on the one thread that drives it with
-//! `block_on(local.run(..))`; an `Executor` runs them on every thread that calls `ex.run(..)`, so it
-//! has exactly as many threads as you give it. `smol::spawn` uses a global `Executor` that smol
-//! starts on first use, with `SMOL_THREADS` threads (default 1) named `smol-1`, `smol-2`, ...
-//! Every task here holds its thread for 10 ms, so an executor with several threads must hand the
-//! other tasks to its other threads; each line reports the threads that really ran the tasks.
+//! `block_on(local.run(..))`; an `Executor` on every thread that calls `ex.run(..)`; `smol::spawn`
+//! on a global `Executor` started on first use. Each task holds its thread for 10 ms, so a
+//! many-threaded executor must spread them. Differences from tokio:
+//! - no `Builder`, flavor or worker count: start the threads (`std::thread::Builder` names them),
+//!   each running `block_on(ex.run(..))`; the executor works as long as those calls last.
+//! - the global executor has `SMOL_THREADS` threads (default 1, not one per core), `smol-1`, ...
 //!
-//! Guide: 指南 2.5.1.2 运行时技术栈对比, 2.5.2.1 项目初始化 (运行时配置), 2.5.7.1 任务调度器; 教程 运行时管理 (自定义运行时, 运行时配置).
-//! The guides' comparison table calls smol single-threaded; an `Executor` runs its tasks on as many threads as you start for it, which this counts.
-//!
-//! Differences from tokio: there is no `Builder`, flavor or worker count to ask for: you start the
-//! threads yourself (name and stack size come from `std::thread::Builder`), each runs
-//! `block_on(ex.run(future))`, and the executor works for as long as those calls last (here, until a
-//! channel is closed). The global executor of `smol::spawn` is sized by the `SMOL_THREADS`
-//! environment variable, not in code, and defaults to one thread, not one per core.
+//! Guide: 指南 2.5.1.2, 2.5.2.1, 2.5.7.1; 教程 运行时管理; what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example runtime_builder
 //! ```
 //!
-//! Prints the number of cores, then one line per executor with the threads its tasks ran on:
-//! `smol-1` for `smol::spawn`, `main` for the `LocalExecutor`, and one `my-worker-N` per core for
-//! the `Executor`.
+//! Prints the core count, then the threads each executor's tasks ran on: `smol-1` for
+//! `smol::spawn`, `main` for the `LocalExecutor`, one `my-worker-N` per core for the `Executor`.
 //!
 //! ```toml
 //! [dependencies]
@@ -57,11 +49,7 @@ async fn describe(label: &str, threads: usize, tasks: Vec<Task<String>>) {
     for task in tasks {
         used.insert(task.await);
     }
-    let names = used
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let names = used.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
     let coverage = if used.len() == threads {
         format!("every one of its {threads}")
     } else {
@@ -89,9 +77,7 @@ fn run() -> anyhow::Result<()> {
 
     // The single-thread executor: its tasks run inside `block_on`, on the thread that calls it.
     let local = LocalExecutor::new();
-    let tasks = (0..TASKS_PER_THREAD)
-        .map(|_| local.spawn(async { busy_work() }))
-        .collect();
+    let tasks = (0..TASKS_PER_THREAD).map(|_| local.spawn(async { busy_work() })).collect();
     smol::block_on(local.run(describe("LocalExecutor", 1, tasks)));
 
     // A multi-thread executor: an `Executor` plus the threads that run it, which we start, name and
@@ -113,9 +99,8 @@ fn run() -> anyhow::Result<()> {
                     let _ = smol::block_on(ex.run(stopped.recv()));
                 })?;
         }
-        let tasks = (0..TASKS_PER_THREAD * cores)
-            .map(|_| ex.spawn(async { busy_work() }))
-            .collect();
+        let tasks =
+            (0..TASKS_PER_THREAD * cores).map(|_| ex.spawn(async { busy_work() })).collect();
         smol::block_on(describe("Executor on threads we started", cores, tasks));
         drop(stop);
         Ok(())

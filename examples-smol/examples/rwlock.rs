@@ -1,24 +1,20 @@
 //! RwLock: many readers at once, and a writer that waits until they have all let go.
 //!
 //! Any number of read guards may be live together; a write guard needs the lock to itself. The
-//! proof here that reads are shared: each reader keeps its guard while it waits at a `Barrier`
-//! with the main task, and the barrier opens only once all five guards are held at the same time.
-//! `smol::lock::RwLock` (the `async-lock` crate) is write-preferring: once a writer is waiting,
-//! readers that arrive after it wait behind it, so a steady stream of readers cannot starve the
-//! writer.
+//! proof that reads are shared: each reader keeps its guard while it waits at a `Barrier` with the
+//! main task, which opens only once all five guards are held at the same time. The lock is
+//! write-preferring: readers that arrive after a waiting writer queue behind it, so a stream of
+//! readers cannot starve the writer. Differences from tokio:
+//! - no `timeout` function: the wait at the barrier races a `Timer` with `future::or`.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁).
-//! The guide never joins its tasks and leaves reader/writer order to a sleep or to chance; here a barrier fixes the order and every task is joined.
-//!
-//! Differences from tokio: the lock and the barrier are `smol::lock`'s, used the same way; there is
-//! no `timeout` function, so the wait at the barrier races a `Timer` with `future::or`.
+//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁); they leave the order to a sleep or chance.
 //!
 //! ```text
 //! cargo run -p examples-smol --example rwlock
 //! ```
 //!
-//! Prints that the 5 readers held the lock together, how long the writer waited (about 50 ms,
-//! the time the readers keep their guards), and the final `[1, 2, 3, 4]`.
+//! Prints that the 5 readers held the lock together, how long the writer waited (about 50 ms, the
+//! time the readers keep their guards), and the final `[1, 2, 3, 4]`.
 //!
 //! ```toml
 //! [dependencies]
@@ -35,6 +31,7 @@ use smol::{Timer, future};
 const READERS: usize = 5;
 
 async fn run() -> anyhow::Result<()> {
+    // `smol::lock`'s lock and barrier (async-lock), used the same way as tokio's.
     let data = Arc::new(RwLock::new(vec![1, 2, 3]));
     // One seat per reader plus one for this task.
     let all_reading = Arc::new(Barrier::new(READERS + 1));
@@ -80,15 +77,9 @@ async fn run() -> anyhow::Result<()> {
     let waited = writer.await;
     for reader in readers {
         let len = reader.await;
-        anyhow::ensure!(
-            len == 3,
-            "a reader saw {len} items: the writer got in early"
-        );
+        anyhow::ensure!(len == 3, "a reader saw {len} items: the writer got in early");
     }
-    println!(
-        "writer waited {} ms for the readers to release",
-        waited.as_millis()
-    );
+    println!("writer waited {} ms for the readers to release", waited.as_millis());
     println!("final data: {:?}", *data.read().await);
     Ok(())
 }

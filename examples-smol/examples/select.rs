@@ -1,33 +1,23 @@
-//! Selecting in smol: `or` and `race` instead of `select!`, the loser is dropped, and what that costs.
+//! Selecting in smol: `or` and `race` instead of `select!`, the loser dropped, and what that costs.
 //!
-//! `future::or(a, b)` polls both futures and returns the output of the first to complete; the
-//! other one is dropped with the `Or` future, on the spot. In a loop, that drop happens on every
-//! iteration that another branch wins, so a branch must be *cancel-safe*: dropping it part-way
-//! must lose nothing. `smol::channel::Receiver::recv` is cancel-safe (its future takes a message
-//! only in the poll that returns it; while it waits it holds just a listener, whose wake-up passes
-//! to another receiver if it is dropped), and so is a `Timer`'s `next()`; a future that has
-//! already taken a message out of a channel and is waiting for a second is not, and its first
-//! message is lost with it. The fix is to create such a future once, pin it, and poll it by `&mut`
-//! across iterations, so that losing a race pauses it instead of destroying it.
+//! `or(a, b)` returns the first output and drops the other future on the spot, in a loop on every
+//! pass another branch wins: a branch must be *cancel-safe*, losing nothing if dropped part-way.
+//! `Receiver::recv` is; a future that took one message and waits for a second is not. The fix:
+//! create it once, pin it, poll it by `&mut`, so losing a race only pauses it. A timeout in a loop
+//! is the same: `Timer::after(d)` made anew each pass restarts; keep a deadline or one `Timer`.
+//! Differences from tokio:
+//! - no `select!`: `or`/`race` take two futures of one output type, so each branch maps into an
+//!   enum; `or` is biased to its first future (`biased;`), `race` picks at random (the default).
 //!
-//! Guide: 指南 2.5.4.1 并发执行 (select! 宏).
-//! The guide races two sleeps and stops there; this shows the loser being dropped, which branches
-//! are cancel-safe, messages lost by one that is not, and the fix.
-//!
-//! Differences from tokio: no `select!` macro: `or`/`race` take two futures with the same output,
-//! so each branch is an `async` block that maps its result into a small enum, and the `match` comes
-//! after the race. `or` is biased to its first future when both are ready, like `select!` with
-//! `biased;`; `race` picks one at random, like `select!`'s default: both are measured below with
-//! two futures that are ready at once. This file uses `or`, with the channel first.
+//! Guide: 指南 2.5.4.1 并发执行 (select! 宏); it races two sleeps and stops there.
 //!
 //! ```text
 //! cargo run -p examples-smol --example select
 //! ```
 //!
-//! Prints the winner of a race and that the loser was dropped, how often `or` and `race` pick the
-//! first of two ready futures; then the values received by a `recv()` loop (all 6), by a
-//! pair-reading future recreated each iteration (some lost), and by the same future pinned once
-//! (all 6).
+//! The winner of a race and the loser dropped; how often `or` and `race` take the first of two
+//! ready futures; the values got by a `recv()` loop (all 6), by a pair-reader made anew each pass
+//! (some lost), by the same reader pinned once (all 6); a remade timeout never firing.
 //!
 //! ```toml
 //! [dependencies]
@@ -58,10 +48,7 @@ impl Drop for DropReporter {
 }
 
 async fn labelled_sleep(label: &'static str, ms: u64) -> &'static str {
-    let mut reporter = DropReporter {
-        label,
-        finished: false,
-    };
+    let mut reporter = DropReporter { label, finished: false };
     Timer::after(Duration::from_millis(ms)).await;
     reporter.finished = true;
     label
@@ -99,15 +86,9 @@ async fn recv_pair(rx: &Receiver<u32>) -> Option<[u32; 2]> {
 
 async fn run() {
     let started = Instant::now();
-    let winner = future::or(
-        labelled_sleep("fast (50 ms)", 50),
-        labelled_sleep("slow (100 ms)", 100),
-    )
-    .await;
-    println!(
-        "race: `{winner}` won after {} ms",
-        started.elapsed().as_millis()
-    );
+    let winner =
+        future::or(labelled_sleep("fast (50 ms)", 50), labelled_sleep("slow (100 ms)", 100)).await;
+    println!("race: `{winner}` won after {} ms", started.elapsed().as_millis());
 
     // When both are ready in the same poll, `or` always takes its first future; `race` tosses a
     // coin on every poll, so neither side can starve the other in a loop.
@@ -121,6 +102,8 @@ async fn run() {
 
     // 1. `recv()` is cancel-safe: losing to the ticker many times loses nothing.
     let rx = producer();
+    // One timer kept across passes; `next()` polls it through `&mut`, so a lost race leaves it
+    // counting (section 4 shows what a timer made anew in each pass does instead).
     let mut ticker = Timer::interval(Duration::from_millis(10));
     let mut got = Vec::new();
     loop {
@@ -181,6 +164,42 @@ async fn run() {
         }
     }
     println!("recv_pair() pinned and resumed: got {got:?}");
+
+    // 4. A 50 ms timeout in a loop that a 10 ms tick keeps winning. `Timer::after(d)` fixes its
+    // deadline when it is made, so one made anew in each pass restarts its countdown and never
+    // fires. A deadline fixed once (`Timer::at`) fires on time, as would one `Timer` kept across
+    // passes and polled by `&mut`, like `ticker` above.
+    let limit = Duration::from_millis(50);
+    let remade = timeout_in_loop(|| Timer::after(limit)).await;
+    let deadline = Instant::now() + limit;
+    let fixed = timeout_in_loop(|| Timer::at(deadline)).await;
+    let shown =
+        |ms: Option<u128>| ms.map_or("never, in 20 ticks".to_owned(), |ms| format!("{ms} ms"));
+    println!(
+        "50 ms timeout, remade each pass: {}; Timer::at(deadline): {}",
+        shown(remade),
+        shown(fixed)
+    );
+}
+
+/// Races a fresh 10 ms ticker against `timer()` for up to 20 ticks; the ms until the timer won.
+async fn timeout_in_loop(mut timer: impl FnMut() -> Timer) -> Option<u128> {
+    let started = Instant::now();
+    let mut ticker = Timer::interval(Duration::from_millis(10));
+    for _ in 0..20 {
+        // The tick goes first: when both are ready, `or` takes the tick, so the timer wins only a
+        // pass in which it is due and the tick is not.
+        let step = async {
+            ticker.next().await;
+            Step::Tick
+        }
+        .or(async { Step::Done(timer().await) })
+        .await;
+        if let Step::Done(_) = step {
+            return Some(started.elapsed().as_millis());
+        }
+    }
+    None
 }
 
 fn main() {

@@ -2,14 +2,12 @@
 //!
 //! `acquire().await` waits for one of the semaphore's permits, and dropping the guard it returns
 //! gives the permit back. With 3 permits, 10 tasks of 50 ms each run in four waves (3, 3, 3, 1), so
-//! the whole batch takes about 200 ms: neither the 50 ms of running all ten at once nor the 500 ms
-//! of one at a time.
+//! the batch takes about 200 ms: neither the 50 ms of all at once nor the 500 ms of one at a time.
+//! Differences from tokio:
+//! - `smol::lock::Semaphore` (`async-lock`) cannot be closed, so `acquire().await` gives the guard
+//!   itself, not a `Result`: there is no error to pass up.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量).
-//! The guide `unwrap`s `acquire()` and only prints from racing tasks; here `acquire` cannot fail, and the limit is measured.
-//!
-//! Differences from tokio: `smol::lock::Semaphore` (the `async-lock` crate) cannot be closed, so
-//! `acquire().await` returns the permit guard itself, not a `Result`: there is no error to pass up.
+//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量); they `unwrap` and never measure it.
 //!
 //! ```text
 //! cargo run -p examples-smol --example semaphore
@@ -58,10 +56,7 @@ async fn run() {
     }
     let elapsed = started.elapsed();
 
-    println!(
-        "{TASKS} tasks, {PERMITS} permits: peak {}",
-        peak.load(Ordering::SeqCst)
-    );
+    println!("{TASKS} tasks, {PERMITS} permits: peak {}", peak.load(Ordering::SeqCst));
     println!("all done after {} ms", elapsed.as_millis());
 }
 

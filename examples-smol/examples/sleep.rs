@@ -1,20 +1,14 @@
-//! `smol::Timer::after`: a timer that waits at least as long as asked and never blocks the executor.
+//! `smol::Timer::after`: a timer that waits at least as long as asked and blocks no thread.
 //!
-//! `Timer::after` registers a deadline with the reactor of `async-io` and yields; the task is
-//! woken once the deadline has passed, so the measured wait is never shorter than requested (it
-//! is often a little longer: the reactor's thread must wake up, on Linux from a `timerfd` with
-//! nanosecond resolution, and the woken task must be scheduled again). No thread is blocked while
-//! the timer is pending, so three tasks that each sleep 100 ms finish together after about 100 ms,
-//! not 300, even on one thread.
+//! `Timer::after` registers a deadline with `async-io`'s reactor and yields; the task is woken
+//! once the deadline has passed, so the wait is never shorter than asked and often a little longer
+//! (the reactor's thread must wake, on Linux from a `timerfd`, and the task be scheduled again). No
+//! thread is blocked meanwhile, so three tasks that each sleep 100 ms finish together after about
+//! 100 ms, not 300, even on one thread. Differences from tokio:
+//! - the timer gives the `Instant` it was due at; there is no clock to pause (`time::pause`).
+//! - `smol::spawn`'s executor has one thread (`SMOL_THREADS`), not one per core: all on `smol-1`.
 //!
-//! Guide: 指南 2.5.2.6 定时器 (sleep); 教程 定时器和延迟 (基本定时器).
-//! The guides sleep 1 s and 500 ms and print a raw `Instant`; this sleeps 100 ms and prints elapsed milliseconds.
-//!
-//! Differences from tokio: `Timer::after` rather than `tokio::time::sleep`; the timer resolves to
-//! the `Instant` it was due at, and measurements use `std::time::Instant` because smol has no
-//! clock of its own to pause in tests (no `tokio::time::pause`). `smol::spawn` runs tasks on a
-//! global executor with one thread unless `SMOL_THREADS` says otherwise, where tokio's default
-//! runtime has one worker per core: the three sleepers below all wake on the thread `smol-1`.
+//! Guide: 指南 2.5.2.6 定时器 (sleep); 教程 定时器和延迟 (基本定时器); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example sleep
@@ -63,10 +57,7 @@ async fn run() -> anyhow::Result<()> {
     // (Each `Task` must be kept until awaited: dropping one would cancel its future.)
     for task in tasks {
         let (id, woke_after, thread) = task.await;
-        println!(
-            "task {id} woke after {} ms on thread {thread}",
-            woke_after.as_millis()
-        );
+        println!("task {id} woke after {} ms on thread {thread}", woke_after.as_millis());
     }
     println!(
         "three {} ms sleeps in three tasks: all done after {} ms",

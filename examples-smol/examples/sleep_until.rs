@@ -1,18 +1,15 @@
 //! `smol::Timer::at`: wake at an instant, and keep periodic work on schedule without drift.
 //!
-//! `Timer::after(period)` measures from whenever it is created, so in a loop the time spent
-//! working (and any late wake-up) is added to every period and the schedule drifts. Computing each
-//! deadline from the previous one (`next += period`) and waiting with `Timer::at(next)` absorbs
-//! the work time instead: run `k` starts `k` periods after the start, however long each run took.
-//! `Timer::interval_at(start + period, period)` is the library form of this pattern (a `Timer`
-//! that is a `Stream` of ticks on that grid); reach for it in real code.
+//! `Timer::after(period)` measures from whenever it is created, so in a loop the time spent working
+//! (and any late wake-up) is added to every period and the schedule drifts. Computing each deadline
+//! from the previous one (`next += period`) and waiting with `Timer::at(next)` absorbs the work
+//! time instead: run `k` starts `k` periods after the start while each run is shorter than the
+//! period; a run longer than that makes the next ones start back to back until it catches up.
+//! `Timer::interval_at(start + period, period)` is the library form of this pattern. Differences
+//! from tokio:
+//! - `Timer::at` takes a `std::time::Instant` (tokio's `sleep_until`, its own `Instant`).
 //!
-//! Guide: 教程 定时器和延迟 (高级定时器).
-//! The guide waits 5 s, then 1 s per run; this keeps to milliseconds and times the deadline loop against a naive `Timer::after` loop.
-//!
-//! Differences from tokio: `Timer::at` takes a `std::time::Instant` (tokio's `sleep_until` takes
-//! its own `tokio::time::Instant`), so deadlines are plain `std` arithmetic; there is no `join!`
-//! macro: the two loops run side by side under `future::zip`.
+//! Guide: 教程 定时器和延迟 (高级定时器); it waits 5 s, then 1 s a run; here ms, against a naive loop.
 //!
 //! ```text
 //! cargo run -p examples-smol --example sleep_until
@@ -64,23 +61,14 @@ async fn scheduled_loop() -> Duration {
 async fn run() {
     let started = Instant::now();
     Timer::at(started + Duration::from_millis(100)).await;
-    println!(
-        "Timer::at(now + 100 ms) woke after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("Timer::at(now + 100 ms) woke after {} ms", started.elapsed().as_millis());
 
-    // Both loops run side by side; they only wait on timers, so neither slows the other down.
+    // No `join!`: `future::zip` runs both loops side by side; they only wait on timers, so
+    // neither slows the other down.
     let (naive, scheduled) = future::zip(naive_loop(), scheduled_loop()).await;
-    println!(
-        "{RUNS} runs, {} ms period, {} ms work each:",
-        PERIOD.as_millis(),
-        WORK.as_millis()
-    );
+    println!("{RUNS} runs, {} ms period, {} ms work each:", PERIOD.as_millis(), WORK.as_millis());
     println!("  Timer::after(period) then work: {} ms", naive.as_millis());
-    println!(
-        "  Timer::at(next):                {} ms",
-        scheduled.as_millis()
-    );
+    println!("  Timer::at(next):                {} ms", scheduled.as_millis());
 }
 
 fn main() {

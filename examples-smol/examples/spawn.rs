@@ -1,25 +1,22 @@
-//! `smol::spawn`: tasks that own their data, run concurrently, and hand results back through `Task`s.
+//! `smol::spawn`: tasks that own their data, run concurrently, and hand results back by `Task`.
 //!
 //! A spawned task may outlive the function that spawned it, so its future must be `'static`: it
-//! cannot borrow the caller's locals, and `async move` gives it its own copy of everything it uses.
+//! cannot borrow the caller's locals, and `async move` gives it its own copy of what it uses.
 //! `spawn` returns at once; the task runs alongside the caller, and awaiting its `Task` gives the
-//! task's output. The `Task` is more than a handle, though: it owns the task, and dropping it
-//! cancels the task, so a task meant to run on unwatched must be `.detach()`ed.
+//! task's output. The `Task` owns the task: dropping it cancels the task, so one meant to run on
+//! unwatched must be `.detach()`ed. Differences from tokio:
+//! - awaiting a `Task<T>` gives `T`, not `Result<T, JoinError>`: nothing to `unwrap`, no `?`.
+//! - a dropped `Task` cancels its task; a dropped `JoinHandle` lets it run on, as `.detach()` does.
+//! - the global executor has one thread unless `SMOL_THREADS` says otherwise, not one per core.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn); 教程 核心概念 (任务和线程).
-//! The guides `unwrap()` the `JoinHandle`'s result; a smol `Task` yields the output itself, with no error to unwrap.
-//!
-//! Differences from tokio: awaiting a `Task<T>` gives `T`, not `Result<T, JoinError>`, so there is
-//! no `?` on it. Dropping a `Task` cancels the task, where dropping a tokio `JoinHandle` lets it run
-//! on; `.detach()` is smol's way to let it run on (both are shown). The tasks run on smol's global
-//! executor, which has one thread unless `SMOL_THREADS` says otherwise, not one per core.
+//! Guide: 指南 2.5.2.2 任务调度 (spawn); 教程 核心概念 (任务和线程); they `unwrap` tokio's result.
 //!
 //! ```text
 //! cargo run -p examples-smol --example spawn
 //! ```
 //!
-//! Prints each task's result in spawn order, then that the three 50 ms tasks finished together after
-//! about 50 ms, not 150; then that a dropped `Task` never finished its work and a detached one did.
+//! Prints each task's result in spawn order, that the three 50 ms tasks finished together after
+//! about 50 ms, not 150, and that a dropped `Task`'s work never finished, a detached one's did.
 //!
 //! ```toml
 //! [dependencies]
@@ -66,21 +63,13 @@ async fn run() {
         let line = task.await;
         println!("{line}");
     }
-    println!(
-        "three tasks sleeping 50 ms each finished after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("three tasks sleeping 50 ms each finished after {} ms", started.elapsed().as_millis());
 
-    // `let _ = smol::spawn(..)` or an ignored `Task` does the same as this `drop`: it cancels the
-    // task at once (the `#[must_use]` warning on `Task` is there to catch it).
-    println!(
-        "Task dropped:  its work finished: {}",
-        work_finished(drop).await
-    );
-    println!(
-        "Task detached: its work finished: {}",
-        work_finished(Task::detach).await
-    );
+    // A bare `smol::spawn(..);` does the same as this `drop`: it cancels the task at once, and the
+    // `#[must_use]` on `Task` warns about it. `let _ = smol::spawn(..)` cancels it too, but
+    // silences that warning: only clippy's `let_underscore_future` flags that form.
+    println!("Task dropped:  its work finished: {}", work_finished(drop).await);
+    println!("Task detached: its work finished: {}", work_finished(Task::detach).await);
 }
 
 fn main() {

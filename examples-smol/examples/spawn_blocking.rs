@@ -1,22 +1,15 @@
-//! `smol::unblock`: run blocking or CPU-heavy code off the executor's threads and get its result back.
+//! `smol::unblock`: blocking or CPU-heavy code off the executor's threads, and its result back.
 //!
 //! A task that blocks its thread (a `std::thread::sleep`, a long loop, a blocking file or database
 //! call) stops every other task scheduled on that thread. `smol::unblock` moves the closure to a
-//! separate pool of threads meant for blocking (the `blocking` crate's, threads named
-//! `blocking-N`), and its return value comes back through the `Task` it returns. On a
-//! `LocalExecutor`, with exactly one thread for all tasks, the difference is stark: a ticker task
-//! keeps ticking while a job blocks in the pool, and is frozen when the same job blocks the
-//! executor's thread itself.
+//! pool of threads meant for blocking (the `blocking` crate's, named `blocking-N`), and its return
+//! value comes back through the `Task` it returns. On a `LocalExecutor`, one thread for all tasks,
+//! the difference is stark: a ticker task keeps ticking while a job blocks in the pool, and is
+//! frozen while the job blocks the executor's thread. Differences from tokio:
+//! - `unblock(f).await` gives the closure's value, not a `Result<_, JoinError>`.
+//! - `Timer::interval` first fires a period after it is made: no immediate tick to skip.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn_blocking), 2.5.9.3 避免阻塞; 教程 性能调优 (任务调度优化).
-//! The tutorial's `let mut sum = 0` sums 0..1_000_000 in an inferred `i32`, which overflows (a panic in debug builds); this sums into a `u64`.
-//!
-//! Differences from tokio: `smol::unblock(f)` instead of `spawn_blocking(f)`; awaiting it gives the
-//! closure's value, not a `Result<_, JoinError>`. The single-thread setup is an explicit
-//! `LocalExecutor` driven by `block_on(ex.run(..))`, which `main` passes down, instead of a
-//! current-thread runtime. There is no `select!`: the ticker races its two events with
-//! `future::or`, which polls its first future first. `Timer::interval` first fires one period
-//! after it is created, so there is no immediate tick to skip.
+//! Guide: 指南 2.5.2.2 (spawn_blocking), 2.5.9.3; 教程 性能调优 (任务调度优化); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example spawn_blocking

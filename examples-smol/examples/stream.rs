@@ -1,28 +1,22 @@
 //! Streams with `futures-lite`: lazy adapters, `while let` over `next()`, and async steps.
 //!
 //! A `Stream` is the async `Iterator`: adapters such as `filter` and `map` build a pipeline that
-//! does nothing until something polls it (`collect`, or `next().await` in a loop). An async step
-//! per item goes in `then`, which finishes one item's future before pulling the next; when the
-//! steps are independent, `map` to futures plus `buffered(n)` runs up to `n` at once and still
-//! yields in input order. smol's `stream` module is `futures-lite`'s, which has all of these but
-//! `buffered`; that one comes from the `futures` crate.
+//! does nothing until polled (`collect`, or `next().await` in a loop). An async step per item goes
+//! in `then`, one item at a time; for independent steps, `map` to futures plus `buffered(n)` runs
+//! up to `n` at once and still yields in input order. Differences from tokio's `futures` twin:
+//! - `futures-lite`'s `filter` takes a plain `bool` predicate, not a future.
+//! - no `buffered` in `futures-lite`: `futures`' is called by its full path, as importing both
+//!   `StreamExt` traits makes every shared name (`map`, `next`) ambiguous.
 //!
-//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理).
-//! The guide's async-iteration snippet uses `sleep` and `Duration` without importing them; this builds as written.
-//!
-//! Differences from tokio (whose twin uses `futures::StreamExt` throughout): `futures-lite`'s
-//! `filter` takes a plain `bool` predicate where `futures`' wants a future (`future::ready(..)`);
-//! `futures-lite` has no `buffered`, so it is called through `futures::StreamExt` by its full
-//! path, because importing both `StreamExt` traits makes every shared method name (`map`, `next`,
-//! `collect`) ambiguous.
+//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); its snippet misses imports; this builds as is.
 //!
 //! ```text
 //! cargo run -p examples-smol --example stream
 //! ```
 //!
 //! Prints the doubled even numbers `[4, 8, 12, 16, 20]`, three word lengths taken with `while let`
-//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about 50 ms,
-//! although the last word's step finished first.
+//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about 50
+//! ms, although the last word's step finished first.
 //!
 //! ```toml
 //! [dependencies]
@@ -47,11 +41,8 @@ async fn measure(word: &'static str) -> (&'static str, usize) {
 
 async fn run() {
     // `futures-lite`'s `filter` takes an ordinary predicate; no `future::ready` needed.
-    let doubled_evens: Vec<i32> = stream::iter(1..=10)
-        .filter(|x| x % 2 == 0)
-        .map(|x| x * 2)
-        .collect()
-        .await;
+    let doubled_evens: Vec<i32> =
+        stream::iter(1..=10).filter(|x| x % 2 == 0).map(|x| x * 2).collect().await;
     println!("even numbers in 1..=10, doubled: {doubled_evens:?}");
 
     let started = Instant::now();
@@ -62,17 +53,13 @@ async fn run() {
     while let Some((word, len)) = lengths.next().await {
         println!("  {word}: {len}");
     }
-    println!(
-        "  50 + 40 + 20 ms of steps took {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("  50 + 40 + 20 ms of steps took {} ms", started.elapsed().as_millis());
 
     let started = Instant::now();
     // `buffered` is `futures`' alone; its output is a `Stream` like any other, so `futures-lite`'s
     // `collect` finishes the pipeline.
-    let lengths: Vec<_> = futures::StreamExt::buffered(stream::iter(WORDS).map(measure), 3)
-        .collect()
-        .await;
+    let lengths: Vec<_> =
+        futures::StreamExt::buffered(stream::iter(WORDS).map(measure), 3).collect().await;
     println!("buffered(3), input order kept: {lengths:?}");
     println!("  the same steps took {} ms", started.elapsed().as_millis());
 }

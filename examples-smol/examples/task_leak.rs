@@ -1,32 +1,22 @@
-//! Task leak: a dropped smol `Task` cancels its job, a detached one leaks it; keep the `Task` and cancel it.
+//! Task leak: a dropped smol `Task` cancels its job, a detached one leaks it; keep it and cancel.
 //!
 //! A smol `Task` owns its task: dropping it cancels the job at its next `.await`. So the guide's
-//! `timeout(d, handle)`, which drops the handle when the time is up, cancels the job here, where
-//! in tokio it leaks it. The leak happens with `.detach()`, the deliberate "let it run on": the
-//! caller can then hear from the job only through a channel, and a timeout on that channel
-//! stops the waiting, not the job, which goes on holding whatever it holds (memory, a
-//! connection, a lock) with nothing left to stop it. The fix keeps the `Task`, waits on
-//! `&mut task`, and on timeout calls `task.cancel().await`, which cancels the job and returns
-//! once it has stopped: `None`, as it never finished.
+//! `timeout(d, handle)`, which drops the handle when the time is up, cancels the job here, where in
+//! tokio it leaks it. The leak comes with `.detach()`: a timeout on the channel the job reports on
+//! stops the waiting, not the job, which goes on holding whatever it holds (memory, a connection,
+//! a lock). The fix keeps the `Task`, waits on `&mut task`, and on timeout calls `cancel().await`,
+//! which returns once the job has stopped: `None`, as it never finished. Differences from tokio:
+//! - a dropped `JoinHandle` detaches, a dropped `Task` cancels: `.detach()` is the dropped handle.
+//! - `abort()`, `await` and `is_cancelled()` are one call, `task.cancel().await`.
 //!
-//! Guide: 教程 故障排除 1 任务泄漏.
-//! The guide's "solution" `timeout(Duration::from_secs(5), handle)` leaks in tokio (the dropped handle detaches the task); in smol the same code cancels the job, a detached task leaks, and the fix cancels and waits with `task.cancel().await`.
-//!
-//! Differences from tokio: dropping a tokio `JoinHandle` detaches its task, dropping a smol
-//! `Task` cancels it: `.detach()` is smol's dropped `JoinHandle`. `handle.abort()` followed by
-//! `handle.await` and `is_cancelled()` is one call, `task.cancel().await`, which returns the
-//! output if the task finished first and `None` if it was cancelled. There is no `timeout`
-//! function: a `Timer` raced with `or` does it, as in the helper below. The tasks run on a
-//! `LocalExecutor`, one thread, so that a job is never in the middle of a tick when its `Task`
-//! is dropped and the counts below are exact.
+//! Guide: 教程 故障排除 1 任务泄漏; what the guide gets wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-smol --example task_leak
 //! ```
 //!
-//! A job that ticks a counter every 10 ms times out after 50 ms three times: the guide's way it
-//! ticks no more (its `Task` was dropped); detached, it goes on ticking afterwards; with
-//! `cancel()` it is cancelled, `cancel()` returns `None`, and it ticks no more.
+//! A job ticking every 10 ms times out after 50 ms three times: the guide's way it ticks no more;
+//! detached, it goes on ticking; with `cancel()` it is cancelled (`None`) and ticks no more.
 //!
 //! ```toml
 //! [dependencies]
@@ -81,10 +71,7 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     if timeout(PATIENCE, task).await.is_some() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "guide:    timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("guide:    timed out after {} ms", started.elapsed().as_millis());
     println!(
         "guide:    the job then ticked {} more times in 50 ms: dropping its Task cancelled it",
         ticks_in_next_50_ms(&ticks).await
@@ -104,10 +91,7 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     if timeout(PATIENCE, finished.recv()).await.is_some() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "detached: timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("detached: timed out after {} ms", started.elapsed().as_millis());
     println!(
         "detached: the job then ticked {} more times in 50 ms: leaked, and no Task is left to stop it",
         ticks_in_next_50_ms(&ticks).await
@@ -120,10 +104,7 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     if timeout(PATIENCE, &mut task).await.is_some() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "fix:      timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("fix:      timed out after {} ms", started.elapsed().as_millis());
     // Cancels the job and returns once its future has been dropped.
     match task.cancel().await {
         None => println!("fix:      cancelled, cancel() = None"),
@@ -139,6 +120,8 @@ async fn run(ex: &LocalExecutor<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
+// One thread, a `LocalExecutor`: a job is never in the middle of a tick when its `Task` is
+// dropped, so the counts are exact.
 fn main() -> anyhow::Result<()> {
     let ex = LocalExecutor::new();
     smol::block_on(ex.run(run(&ex)))

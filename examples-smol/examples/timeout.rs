@@ -1,29 +1,22 @@
-//! A timeout in smol: race the operation against a `Timer`, its nested `Result`, and cancellation by drop.
+//! A timeout in smol: race the operation against a `Timer`, its nested `Result`, cancel by drop.
 //!
 //! smol has no `timeout` function; the idiom is a race. `timeout` below runs the operation and a
-//! `Timer::after(limit)` side by side with `FutureExt::or`, both sides mapped to one `Result`:
-//! `Ok(output)` if the operation finishes first, `Err(Elapsed)` once the timer fires. When the
-//! operation itself returns a `Result`, the two layers stay apart: `Ok(Ok(_))` is success,
-//! `Ok(Err(_))` is the operation's own error in time, `Err(Elapsed)` means it was too slow. A
-//! timed-out operation is not left running: the `or` future that owns it is dropped at the
-//! deadline, which is how cancellation works in async Rust, so its remaining work never happens and
-//! its destructors run.
+//! `Timer::after(limit)` with `FutureExt::or`: `Ok(output)` if the operation finishes first,
+//! `Err(Elapsed)` once the timer fires. When the operation itself returns a `Result`, the layers
+//! stay apart: `Ok(Ok(_))` is success, `Ok(Err(_))` the operation's own error in time, `Err(_)` too
+//! slow. A timed-out future is dropped at the deadline, which is how cancellation works in async
+//! Rust: its remaining work never happens and its destructors run. Differences from tokio:
+//! - no `tokio::time::timeout` nor `Elapsed`: `op.or(timer)`, and the error type is yours.
+//! - `or` polls the operation first, so one ready at the deadline still wins, as with tokio.
 //!
-//! Guide: 指南 2.5.2.6 定时器 (timeout), 2.5.4.3 超时处理; 教程 定时器和延迟 (超时控制).
-//! The guide's 2.5.4.3 snippet calls `sleep` without importing it; this also shows that the slow future is dropped at the deadline, in ms instead of seconds.
-//!
-//! Differences from tokio: no `tokio::time::timeout` and no `Elapsed` error type: a deadline is
-//! `op.or(timer)` with the two outputs mapped to a common type, and the error type is yours (here
-//! a unit struct that prints as tokio's does). `or` is biased: it polls the operation first, so an
-//! operation that is ready when the timer fires still wins, as with tokio's `timeout`;
-//! `FutureExt::race` would pick at random between the two.
+//! Guide: 指南 2.5.2.6 定时器 (timeout), 2.5.4.3; 教程 定时器和延迟 (超时控制); 2.5.4.3 misses `sleep`.
 //!
 //! ```text
 //! cargo run -p examples-smol --example timeout
 //! ```
 //!
-//! Prints one line per outcome (`Ok(Ok)`, `Ok(Err)`, `Err(Elapsed)`) with its elapsed time; the slow
-//! operation is reported dropped at about 100 ms, before the timeout itself is printed.
+//! Prints one line per outcome (`Ok(Ok)`, `Ok(Err)`, `Err(Elapsed)`) with its elapsed time; the
+//! slow operation is reported dropped at about 100 ms, before the timeout itself is printed.
 //!
 //! ```toml
 //! [dependencies]
@@ -39,7 +32,8 @@ use smol::future::FutureExt;
 
 const DEADLINE: Duration = Duration::from_millis(100);
 
-/// The timer won the race. smol has no error type for this, so the program defines its own.
+/// The timer won the race. smol has no error type for this, so the program defines its own,
+/// which prints as tokio's does.
 #[derive(Debug)]
 struct Elapsed;
 
@@ -53,7 +47,8 @@ impl std::error::Error for Elapsed {}
 
 /// Runs `fut` for at most `limit`: smol's spelling of `tokio::time::timeout`.
 async fn timeout<T>(limit: Duration, fut: impl Future<Output = T>) -> Result<T, Elapsed> {
-    // Both sides of `or` must have the same output, hence the two small async blocks. When the
+    // Both sides of `or` must have the same output, hence the two small async blocks. (`race`
+    // would pick at random between them when both are ready.) When the
     // timer side wins, `or` returns and is dropped, and `fut` inside it with it.
     async { Ok(fut.await) }
         .or(async {
@@ -82,21 +77,14 @@ impl Drop for CancelProbe {
 
 /// Stands in for a request that answers after `delay`, or fails with its own error.
 async fn fetch(delay: Duration, found: bool) -> Result<&'static str, &'static str> {
-    let mut probe = CancelProbe {
-        started: Instant::now(),
-        finished: false,
-    };
+    let mut probe = CancelProbe { started: Instant::now(), finished: false };
     Timer::after(delay).await;
     probe.finished = true;
     if found { Ok("data") } else { Err("not found") }
 }
 
 async fn attempt(label: &str, delay: Duration, found: bool) {
-    println!(
-        "{label}: {} ms operation, {} ms deadline",
-        delay.as_millis(),
-        DEADLINE.as_millis()
-    );
+    println!("{label}: {} ms operation, {} ms deadline", delay.as_millis(), DEADLINE.as_millis());
     let started = Instant::now();
     let outcome = timeout(DEADLINE, fetch(delay, found)).await;
     // `fetch` lived inside the `or` future, which `timeout` has already dropped; on `Err` that drop

@@ -1,33 +1,33 @@
-//! Runtime-agnostic protocol code: one framing function, written once against `futures::io`, driven by tokio.
+//! Runtime-agnostic protocol code: framing written once against `futures::io`, driven by tokio.
 //!
-//! Library code that only needs "something I can read and write" should not pick a runtime for
-//! its users. `shared::frame::{read_frame, write_frame}` are written against the `futures::io`
-//! traits, which async-std's and smol's sockets implement directly; tokio has its own
-//! `AsyncRead`/`AsyncWrite`, and `tokio_util::compat` adapts a tokio stream to the `futures` ones
-//! with `.compat()`. The async-std and smol twins of this file call the very same functions.
+//! Library code that only needs "something I can read and write" should not pick a runtime for its
+//! users, and need not: `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the
+//! `futures::io` traits, and the async-std and smol twins call the very same functions. tokio's own
+//! `AsyncRead`/`AsyncWrite` differ: `.compat()`, from `tokio_util::compat`, adapts its streams.
 //!
-//! Guide: beyond the guides (their runtime comparison, 指南 2.5.1.2, implies a choice of runtime is
-//! all-or-nothing; code written against `futures::io` shows it need not be).
+//! Guide: beyond the guides (their runtime comparison is 指南 2.5.1.2); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example agnostic
 //! ```
 //!
-//! Prints each frame the client sent and the server's reply, then the server refusing a frame
-//! whose announced length is over its limit, without allocating it.
+//! Prints each frame the client sent and the server's reply, then the server refusing a frame whose
+//! announced length is over its limit, without allocating it.
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["macros", "net", "rt-multi-thread"] }
+//! tokio = { version = "1", features = ["io-util", "macros", "net", "rt-multi-thread"] }
 //! tokio-util = { version = "0.7", features = ["compat"] }
 //! anyhow = "1"
-//! # `shared` is this workspace's crate: copy shared/src/frame.rs, which needs `futures = "0.3"`.
-//! shared = { path = "../shared" }
+//! futures = "0.3"
 //! ```
+
+// One file shared by the three runtimes' twins: `shared/src/frame.rs`, linked here.
+mod frame;
 
 use std::io;
 
-use shared::frame::{read_frame, write_frame};
+use frame::{read_frame, write_frame};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::compat::TokioAsyncReadCompatExt;

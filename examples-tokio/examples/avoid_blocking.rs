@@ -1,22 +1,20 @@
 //! Avoid blocking: measure the stall one blocking call inflicts on every other task, and the fixes.
 //!
-//! A heartbeat task wants to run every 10 ms and records the longest gap it actually saw. Another
-//! task then waits 150 ms in four ways. `std::thread::sleep` (like any blocking call: file or
-//! database I/O, a long computation, a contended `std` lock) holds the runtime's worker thread, so
-//! the heartbeat stalls for the whole 150 ms. `tokio::time::sleep` yields the thread instead;
-//! `spawn_blocking` runs the blocking call on the blocking pool; `block_in_place` keeps it on the
-//! current thread but first hands this worker's other tasks to a new worker thread. With the
-//! fixes the heartbeat keeps its 10 ms beat.
+//! A heartbeat task wants to run every 10 ms and records its longest gap while another task, on the
+//! same single worker thread, waits 150 ms in four ways. `std::thread::sleep` (like any blocking
+//! call: file or database I/O, a long computation, a contended `std` lock) holds the worker, so the
+//! heartbeat stalls for the whole wait. `tokio::time::sleep` yields the thread; `spawn_blocking`
+//! runs the call on the blocking pool; `block_in_place` keeps it on the current thread but first
+//! hands this worker's other tasks to a new thread (it panics on a current-thread runtime).
 //!
-//! Guide: 指南 2.5.9.3 避免阻塞.
-//! The guide shows the fixes but not the harm; here the stall is measured, and `block_in_place` is added.
+//! Guide: 指南 2.5.9.3 避免阻塞; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example avoid_blocking
 //! ```
 //!
-//! Prints the heartbeat's worst gap for each way of waiting: about 150 ms for
-//! `std::thread::sleep`, about 10 ms for the other three.
+//! Prints the heartbeat's worst gap for each way of waiting: about 150 ms for `std::thread::sleep`,
+//! about 10 ms for the other three.
 //!
 //! ```toml
 //! [dependencies]

@@ -5,8 +5,7 @@
 //! 120 ms and all pass at the last arrival. Exactly one `wait()` returns a result whose
 //! `is_leader()` is true, a handy way to pick one task to do a once-per-round job.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Barrier).
-//! The guide's tasks all arrive at once and print from racing tasks, so it shows no waiting; here arrivals are staggered and timed.
+//! Guide: 指南 2.5.2.5 同步原语 (Barrier); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example barrier
@@ -47,11 +46,7 @@ async fn run() -> anyhow::Result<()> {
             sleep(Duration::from_millis(u64::from(i) * 30)).await;
             let arrived = Instant::now();
             let result = barrier.wait().await;
-            Crossing {
-                arrived,
-                passed: Instant::now(),
-                leader: result.is_leader(),
-            }
+            Crossing { arrived, passed: Instant::now(), leader: result.is_leader() }
         }));
     }
     // Joined in spawn order, so the output is in task order whatever order they finished in.

@@ -1,15 +1,14 @@
 //! Bounded concurrency: limit how many tasks exist, not only how many run.
 //!
-//! Spawning a task per item and making each wait on a semaphore limits the work in progress, but
-//! every task (its future, its captured item, its slot in the scheduler) exists from the start,
-//! so memory grows with the input: 10,000 items, 10,000 live tasks. Taking the permit *before*
-//! spawning (`acquire_owned`, the permit moves into the task) makes the spawning loop wait
-//! instead, and at most N tasks ever exist, whatever the input size. The limiter is a small
-//! `Clone` struct over an `Arc<Semaphore>`, so each task can own a handle, and its error type is a
-//! `thiserror` enum, which is `Send + Sync + 'static` and so can leave a spawned task.
+//! A task per item that waits on a semaphore limits the work in progress, but every task (its
+//! future, its item, its slot in the scheduler) exists from the start, so memory grows with the
+//! input: 10,000 items, 10,000 live tasks. Taking the permit *before* spawning (`acquire_owned`;
+//! the permit moves into the task) makes the spawning loop wait instead, and at most N tasks ever
+//! exist. The limiter is a `Clone` struct over an `Arc<Semaphore>`. A spawned task's output must be
+//! `Send + 'static` (not `Sync`): the error enum is, because its fields (`AcquireError`, `usize`)
+//! are, not because `thiserror` derives it.
 //!
-//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理).
-//! The guide's 内存优化 spawns every task up front (and awaits `&JoinHandle`, which does not compile); its `ResourceManager` borrows a local into `tokio::spawn` and returns a non-`Send` `Box<dyn Error>`, so it does not compile; here permits are taken before spawning, with `Arc` and a `Send` error.
+//! Guide: 教程 性能调优 (内存优化), 最佳实践 3 (资源管理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example bounded_concurrency
@@ -67,11 +66,7 @@ impl ResourceManager {
 /// Stands in for I/O: it gives up its turn once, holding its permit meanwhile.
 async fn process(item: usize) -> Outcome {
     tokio::task::yield_now().await;
-    if item == 7 {
-        Err(JobError::Invalid(item))
-    } else {
-        Ok(item)
-    }
+    if item == 7 { Err(JobError::Invalid(item)) } else { Ok(item) }
 }
 
 /// The guide's way: every task is spawned at once, then waits for a permit.
@@ -95,9 +90,7 @@ async fn permit_inside(items: usize) -> anyhow::Result<(usize, Vec<String>)> {
 
 /// The fixed way: the loop waits for a permit before it spawns.
 async fn permit_before(items: usize) -> anyhow::Result<(usize, Vec<String>)> {
-    let manager = ResourceManager {
-        semaphore: Arc::new(Semaphore::new(LIMIT)),
-    };
+    let manager = ResourceManager { semaphore: Arc::new(Semaphore::new(LIMIT)) };
     let mut tasks = JoinSet::new();
     let (mut peak, mut failed) = (0, Vec::new());
     for item in 0..items {
@@ -123,16 +116,10 @@ fn tally(joined: Result<Outcome, JoinError>, failed: &mut Vec<String>) -> anyhow
 }
 
 async fn run() -> anyhow::Result<()> {
-    for (way, before) in [
-        ("permit inside the task", false),
-        ("permit before spawning", true),
-    ] {
+    for (way, before) in [("permit inside the task", false), ("permit before spawning", true)] {
         for items in [1_000, 10_000] {
-            let (peak, failures) = if before {
-                permit_before(items).await?
-            } else {
-                permit_inside(items).await?
-            };
+            let (peak, failures) =
+                if before { permit_before(items).await? } else { permit_inside(items).await? };
             println!("{way}, {items} items: peak {peak} live tasks, failed {failures:?}");
         }
     }

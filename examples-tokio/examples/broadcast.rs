@@ -1,12 +1,12 @@
 //! broadcast: every receiver gets every message, and a slow one is told what it missed.
 //!
 //! Each `Receiver` (the first one, plus one per `subscribe`) sees every value sent after it was
-//! created. The channel keeps only the last `capacity` values: a receiver that falls further
-//! behind gets `Err(RecvError::Lagged(n))`, meaning "n messages are gone", and its next `recv`
-//! continues with the oldest value still kept. Only `RecvError::Closed` means the stream is over.
+//! created. The channel keeps only the last `capacity` values, with `capacity` rounded up to a
+//! power of two: a receiver that falls further behind gets `Err(RecvError::Lagged(n))`, meaning "n
+//! messages are gone", and its next `recv` continues with the oldest value still kept. Only
+//! `RecvError::Closed` means the stream is over.
 //!
-//! Guide: 指南 2.5.2.4 异步通道 (broadcast).
-//! The guide reads with `while let Ok`, so a lagging receiver silently stops at `Lagged`; here the error is matched, reading goes on, and the tasks are joined instead of a 1 s sleep.
+//! Guide: 指南 2.5.2.4 异步通道 (broadcast); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example broadcast

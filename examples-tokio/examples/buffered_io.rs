@@ -1,25 +1,19 @@
 //! `BufWriter` and `BufReader`: fewer system calls, and the flush that must not be forgotten.
 //!
-//! Writing a thousand short lines straight to a `File` costs a thousand writes; a `BufWriter`
-//! collects them in memory and writes a few large chunks. The price is that the last chunk sits
-//! in the buffer until `flush` (or `shutdown`) writes it out, and tokio's `BufWriter` cannot do
-//! that on drop (a destructor cannot `.await`): a writer dropped without `flush` silently loses
-//! the tail of the file. On the reading side, `BufReader` with `AsyncBufReadExt::lines()` yields
-//! one line at a time, without its `\n` (or `\r\n`), so a big file never has to fit in memory.
+//! A `BufWriter` turns a thousand short writes into a few large ones, but its last chunk waits in
+//! the buffer until `flush` (or `shutdown`): dropped without it (a destructor cannot `.await`), the
+//! writer silently loses the file's tail. `AsyncBufReadExt::lines()` yields one line at a time,
+//! without its `\n` (or `\r\n`), so a big file never has to fit in memory.
 //!
-//! Guide: 指南 2.5.5.3 缓冲 I/O; 教程 异步 I/O (缓冲 I/O).
-//! The guides do flush, but never say what happens without it; this shows the lost tail, then the
-//! right way, and works in a temporary directory instead of `output.txt` in the current one.
+//! Guide: 指南 2.5.5.3 缓冲 I/O; 教程 异步 I/O (缓冲 I/O); what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example buffered_io
 //! cargo run -p examples-tokio --example buffered_io -- /some/existing/dir
 //! ```
 //!
-//! Prints how many of the 8890 bytes written reached the file without `flush` (fewer: the
-//! buffered tail is gone), then all 8890 with `flush`, and the line and byte counts read back
-//! with `lines()`. With a directory argument, the files go into a fresh subdirectory of it,
-//! removed at the end.
+//! Prints how many of the 8890 bytes written reached the file without `flush` (fewer: the buffered
+//! tail is gone), then all 8890 with `flush`, and the lines and bytes read back.
 //!
 //! ```toml
 //! [dependencies]
@@ -35,7 +29,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 
 const LINES: usize = 1000;
 /// Stated rather than left to the default (8 KiB today) so the output does not depend on it.
-const BUFFER: usize = 4096;
+const BUFFER_SIZE: usize = 4096;
 
 /// Writes `line 0` .. `line 999` through `writer` and returns how many bytes that was.
 async fn write_lines(writer: &mut BufWriter<File>) -> std::io::Result<usize> {
@@ -53,7 +47,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // dropping the `BufWriter` would; keeping the `File` lets us wait for the writes it was
     // already given, so what is missing is the buffer's fault alone.
     let forgot = dir.join("forgot-flush.txt");
-    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&forgot).await?);
+    let mut writer = BufWriter::with_capacity(BUFFER_SIZE, File::create(&forgot).await?);
     let written = write_lines(&mut writer).await?;
     let mut file = writer.into_inner();
     file.flush().await?;
@@ -66,7 +60,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
 
     // The right way: flush the `BufWriter` (which flushes the `File` under it too) before it goes.
     let path = dir.join("lines.txt");
-    let mut writer = BufWriter::with_capacity(BUFFER, File::create(&path).await?);
+    let mut writer = BufWriter::with_capacity(BUFFER_SIZE, File::create(&path).await?);
     let written = write_lines(&mut writer).await?;
     writer.flush().await?;
     drop(writer);

@@ -1,21 +1,21 @@
 //! `bytes`: which operations share one buffer and which copy, checked by pointer, not by claim.
 //!
-//! `Bytes` is a reference-counted view into a buffer: cloning, slicing and splitting make new
-//! views of the same memory, so a frame can be handed to many tasks for the cost of a counter
-//! increment. Getting data *into* a `BytesMut` (`put`, `extend_from_slice`) is a copy, and so are
+//! `Bytes` is a reference-counted view into a buffer: cloning, slicing and splitting make new views
+//! of the same memory, so a frame can be handed to many tasks for the cost of a counter increment.
+//! Getting data *into* a `BytesMut` (`put`, `extend_from_slice`) is a copy, and so are
 //! `copy_from_slice` and `to_vec` on the way out; `freeze`, `Bytes::from(Vec)` and, when no other
 //! handle is left, `try_into_mut` move ownership without copying. Each line below compares the
 //! addresses of the bytes (`as_ptr`), so every `shares:` is measured.
 //!
-//! Guide: 指南 2.5.7.2 零拷贝.
-//! The guide asserts zero-copy in comments without showing it and does not say that its `put` copies; here every claim is a pointer comparison.
+//! Guide: 指南 2.5.7.2 零拷贝; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example bytes
 //! ```
 //!
 //! Prints one `shares: true/false` line per operation: `put`, `copy_from_slice` and `to_vec` copy;
-//! `freeze`, `clone`, `slice`, `split_to`, `split_off`, `Bytes::from(Vec)` and `try_into_mut` share.
+//! `freeze`, `clone`, `slice` (also in a task), `split_to`, `split_off`, `Bytes::from(Vec)` and
+//! `try_into_mut` share; `is_unique` turns true once the other handles are dropped.
 //!
 //! ```toml
 //! [dependencies]
@@ -63,17 +63,10 @@ async fn run() -> anyhow::Result<()> {
     // `Bytes` is `Send + 'static`: a task gets its own handle and returns a view, no copy.
     let for_task = frozen.clone();
     let from_task = tokio::spawn(async move { for_task.slice(0..5) }).await?;
-    report(
-        &format!("slice made in a task {from_task:?}"),
-        &frozen,
-        &from_task,
-    );
+    report(&format!("slice made in a task {from_task:?}"), &frozen, &from_task);
 
     // The buffer is freed when the last handle goes; until then it is shared, not owned.
-    println!(
-        "is_unique with 6 other handles alive: {}",
-        frozen.is_unique()
-    );
+    println!("is_unique with 6 other handles alive: {}", frozen.is_unique());
     drop((clone, word, rest, head, tail, from_task));
     println!("is_unique after dropping them: {}", frozen.is_unique());
     match frozen.try_into_mut() {

@@ -1,24 +1,21 @@
 //! Cancellation: ask a tree of tasks to stop with a `CancellationToken`, versus dropping a future.
 //!
 //! A token asks; the task decides when to stop. One worker checks it between units of work, so a
-//! unit is never cut in half and its cleanup after the loop always runs; another waits in
-//! `select!` on `token.cancelled()` beside its inbox. Both hold child tokens, so cancelling the
-//! parent stops the whole tree, while cancelling a child leaves the parent alone. Dropping a future
-//! (as `timeout` or a losing `select!` branch does) is the other kind of cancellation: it stops at
-//! the current `.await` and whatever the future held in its own variables is gone. A future is
-//! cancel-safe when dropping it before it completes loses nothing: `mpsc::Receiver::recv` is (a
-//! message is either returned or still queued); a future that has moved messages into its own
-//! local `Vec` is not.
+//! unit is never cut in half and its cleanup always runs; another waits in `select!` on
+//! `token.cancelled()` beside a flooded inbox, the token first under `biased;` (or a busy inbox
+//! holds the stop off while it stays busy), and drains the queue after. Both hold child tokens:
+//! cancelling the parent stops the tree, cancelling a child leaves the parent alone. Dropping a
+//! future (a `timeout`, a losing branch) stops it at its `.await`, and what it held in its own
+//! variables is gone: it was cancel-safe only if that loses nothing.
 //!
-//! Guide: 指南 2.5.6.3 取消安全.
-//! The guide's section is titled cancel safety but never shows it; here a dropped future loses two messages, and the cancel-safe version keeps them.
+//! Guide: 指南 2.5.6.3 取消安全, titled cancel safety but never showing it; this does.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example cancellation
 //! ```
 //!
-//! Prints that the unit worker finished 3 whole units after the cancel (about 90 ms), what the
-//! message worker handled, then the messages lost by a dropped future and kept by its fix.
+//! Prints that the stop came as unit 3 began, so only that unit finished after it (about 90 ms in
+//! all), the message worker stopping at once; then the messages a dropped future lost or kept.
 //!
 //! ```toml
 //! [dependencies]
@@ -37,11 +34,14 @@ use tokio_util::sync::CancellationToken;
 async fn unit_worker(token: CancellationToken, progress: mpsc::Sender<u32>) -> String {
     let mut finished = 0;
     for unit in 1..=100 {
-        if token.is_cancelled() {
-            break;
+        // Reporting is an `.await` too: the caller stops reading once it has cancelled, so a
+        // `send` that did not watch the token could wait forever on a full channel.
+        tokio::select! {
+            biased;
+            () = token.cancelled() => break,
+            // Nobody listening any more is no reason to stop working.
+            _ = progress.send(unit) => {}
         }
-        // Nobody listening any more is no reason to stop working.
-        let _ = progress.send(unit).await;
         sleep(Duration::from_millis(30)).await;
         finished = unit;
     }
@@ -49,19 +49,39 @@ async fn unit_worker(token: CancellationToken, progress: mpsc::Sender<u32>) -> S
     format!("unit worker: finished {finished} whole units, then cleaned up")
 }
 
-/// Waits on its inbox and on the token at once.
-async fn message_worker(token: CancellationToken, mut inbox: mpsc::Receiver<&str>) -> String {
-    let mut handled = Vec::new();
+/// Handles its inbox until the token is cancelled, then drains what is already queued. Returns
+/// when it stopped and how many messages it drained.
+async fn message_worker(
+    token: CancellationToken,
+    mut inbox: mpsc::Receiver<u64>,
+) -> (Instant, usize) {
     loop {
         tokio::select! {
-            // Queued messages first, then the stop request; `recv` is cancel-safe, so losing
-            // the race to `cancelled()` drops no message.
+            // The stop request first. With `recv` first, a flooded inbox wins every pass: each
+            // message's handling awaits, so each pass is a fresh poll that tokio's cooperative
+            // budget never cuts short, and the token would not be looked at while messages last.
             biased;
-            Some(message) = inbox.recv() => handled.push(message),
             () = token.cancelled() => break,
+            Some(_message) = inbox.recv() => tokio::task::yield_now().await, // its handling
         }
     }
-    format!("message worker: handled {handled:?}, stopped while waiting for more")
+    let stopped = Instant::now();
+    // Senders now fail, and what they queued before is still ours to take, without waiting.
+    inbox.close();
+    let mut drained = 0;
+    while inbox.try_recv().is_ok() {
+        drained += 1;
+    }
+    (stopped, drained)
+}
+
+/// Keeps `inbox` full for up to 2 s, or until it is closed.
+async fn flood(inbox: mpsc::Sender<u64>) {
+    let started = Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(2) && inbox.send(n).await.is_ok() {
+        n += 1;
+    }
 }
 
 /// Cancel-safe: progress goes into the caller's buffer, so a dropped call loses nothing.
@@ -83,18 +103,14 @@ async fn run() -> anyhow::Result<()> {
     let parent = CancellationToken::new();
     let spare = parent.child_token();
     spare.cancel();
-    println!(
-        "child cancelled alone: parent cancelled = {}",
-        parent.is_cancelled()
-    );
+    println!("child cancelled alone: parent cancelled = {}", parent.is_cancelled());
 
     let started = Instant::now();
     let (progress_tx, mut progress_rx) = mpsc::channel(1);
     let (inbox_tx, inbox_rx) = mpsc::channel(8);
     let units = tokio::spawn(unit_worker(parent.child_token(), progress_tx));
     let messages = tokio::spawn(message_worker(parent.child_token(), inbox_rx));
-    inbox_tx.send("a").await?;
-    inbox_tx.send("b").await?;
+    let flooder = tokio::spawn(flood(inbox_tx));
     // Cancel as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
     while let Some(unit) = progress_rx.recv().await {
         if unit == 3 {
@@ -102,22 +118,21 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     parent.cancel();
+    let cancelled = Instant::now();
     println!("{}", units.await?);
-    println!("{}", messages.await?);
+    let (stopped, drained) = messages.await?;
+    let latency = stopped.saturating_duration_since(cancelled).as_millis();
     println!(
-        "tree stopped {} ms after start",
-        started.elapsed().as_millis()
+        "message worker: stopped {latency} ms after the cancel, then drained {drained} queued"
     );
+    flooder.await?;
+    println!("tree stopped {} ms after start", started.elapsed().as_millis());
 
     let (tx, mut rx) = mpsc::channel(8);
     tx.send(1).await?;
     tx.send(2).await?;
     let cut = timeout(Duration::from_millis(20), take_three(&mut rx)).await;
-    println!(
-        "take_three dropped: {}, still queued: {}",
-        cut.is_err(),
-        rx.len()
-    );
+    println!("take_three dropped: {}, still queued: {}", cut.is_err(), rx.len());
 
     tx.send(1).await?;
     tx.send(2).await?;

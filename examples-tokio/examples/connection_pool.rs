@@ -1,27 +1,25 @@
 //! Connection pool: many tasks share a few database connections, and waiting for one is bounded.
 //!
-//! A database connection is expensive (a handshake, a login, memory on the server), so a program
-//! keeps a few open and lends them out: `pool.acquire()` borrows one, dropping it gives it back.
-//! `max_connections` caps what the program asks of the database however many tasks there are,
-//! and `acquire_timeout` turns an endless wait for a free connection into a `PoolTimedOut` error
-//! the caller can handle. Here 50 tasks insert one row each through at most 5 connections, one
-//! transaction deletes some rows, a query reads the result back, and `close()` ends the connections.
+//! A connection is costly (a handshake, a login, server memory), so a program keeps a few open and
+//! lends them out: `pool.acquire()` borrows one, dropping it gives it back. `max_connections` caps
+//! them; `acquire_timeout` turns an endless wait for one into a `PoolTimedOut` error.
 //!
-//! Guide: 指南 2.5.9.2 资源管理 (连接池).
-//! The guide needs a PostgreSQL server at a hard-coded URL, runs one query from one task and never closes the pool; here SQLite in a temporary directory is the default (`DATABASE_URL` picks PostgreSQL), 50 tasks share 5 connections with a bounded wait, and `close().await` ends every connection cleanly.
+//! Guide: 指南 2.5.9.2 资源管理 (连接池); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example connection_pool
-//! DATABASE_URL=postgres://USER@127.0.0.1:5432/DB cargo run -p examples-tokio --example connection_pool
+//! DATABASE_URL=postgres://USER@127.0.0.1:5432/DB \
+//!     cargo run -p examples-tokio --example connection_pool
 //! ```
 //!
-//! Prints the backend, `peak 5 of 5 connections in use` for the 50 inserts (about 200 ms: ten
-//! rounds of 20 ms, not one), then 40 rows after the transaction, and that the pool is closed.
+//! Prints the backend (SQLite in a temp dir unless `DATABASE_URL` is set), `peak 5 of 5` for 50
+//! tasks' inserts (~200 ms: ten rounds of 20 ms), 40 rows after a transaction, and the pool closed.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "time"] }
-//! sqlx = { version = "0.9", default-features = false, features = ["runtime-tokio", "any", "sqlite", "postgres"] }
+//! sqlx = { version = "0.9", default-features = false, features = [
+//!     "runtime-tokio", "any", "sqlite", "postgres"] }
 //! tempfile = "3"
 //! anyhow = "1"
 //! ```
@@ -99,10 +97,7 @@ async fn run() -> anyhow::Result<()> {
         .connect(&url)
         .await?;
     println!("backend: {}", pool.acquire().await?.backend_name());
-    println!(
-        "pool: {} connections open, at most {MAX_CONNECTIONS}",
-        pool.size()
-    );
+    println!("pool: {} connections open, at most {MAX_CONNECTIONS}", pool.size());
 
     // A fresh name per run, so runs against a shared PostgreSQL never collide.
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
@@ -123,25 +118,17 @@ async fn run() -> anyhow::Result<()> {
     let delete = sql("DELETE FROM {table} WHERE n >= 40", &table);
     let deleted = sqlx::query(delete).execute(&mut *tx).await?.rows_affected();
     let count = "SELECT COUNT(*), SUM(n) FROM {table}";
-    let (inside, _): (i64, i64) = sqlx::query_as(sql(count, &table))
-        .fetch_one(&mut *tx)
-        .await?;
+    let (inside, _): (i64, i64) = sqlx::query_as(sql(count, &table)).fetch_one(&mut *tx).await?;
     tx.commit().await?;
     println!("transaction: deleted {deleted} rows, {inside} left as seen inside it, committed");
 
     let (rows, sum): (i64, i64) = sqlx::query_as(sql(count, &table)).fetch_one(&pool).await?;
     println!("read back: {rows} rows, sum of n = {sum}");
 
-    sqlx::query(sql("DROP TABLE {table}", &table))
-        .execute(&pool)
-        .await?;
+    sqlx::query(sql("DROP TABLE {table}", &table)).execute(&pool).await?;
     // Waits for borrowed connections to come back, then closes each one properly.
     pool.close().await;
-    println!(
-        "pool closed: {}, {} connections open",
-        pool.is_closed(),
-        pool.size()
-    );
+    println!("pool closed: {}, {} connections open", pool.is_closed(), pool.size());
     Ok(())
 }
 

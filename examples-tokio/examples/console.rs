@@ -1,26 +1,21 @@
 //! tokio-console: watch a running program's tasks (polls, wakes, busy and idle time) live.
 //!
-//! Tokio reports its tasks, timers and wakeups as `tracing` data, but only when it is built with
-//! the `tracing` feature *and* `--cfg tokio_unstable`; `console-subscriber` collects that data and
-//! serves it over gRPC to the `tokio-console` TUI. Without the cfg there is nothing to serve, so
-//! the console code here is compiled only under it, and so is `task::Builder::name`, which gives
-//! each task the name the console shows. The same workload runs either way: a producer sending
-//! one value every 10 ms and a consumer that is idle between them.
+//! Tokio emits task, timer and wakeup data as `tracing` events only with its `tracing` feature
+//! *and* `--cfg tokio_unstable`; `console-subscriber` serves them over gRPC to the `tokio-console`
+//! TUI. So the console code and `task::Builder::name` (the names the console shows) compile only
+//! under that cfg; a producer sending every 10 ms to an idle consumer runs either way.
 //!
-//! Guide: 指南 2.5.8.2 Tracing (Tokio Console).
-//! The guide's `console_subscriber::init()` panics at start-up unless tokio is built with `--cfg tokio_unstable` and its `tracing` feature, neither of which it mentions; here the console is compiled in only under that cfg, and the program runs either way.
-//!
+//! Guide: 指南 2.5.8.2 Tracing (Tokio Console); see README, Errata.
 //! ```text
 //! cargo run -p examples-tokio --example console
-//! RUSTFLAGS="--cfg tokio_unstable" CONSOLE_RUN_SECS=60 cargo run -p examples-tokio --example console
+//! RUSTFLAGS="--cfg tokio_unstable" CONSOLE_RUN_SECS=60 \
+//!     cargo run -p examples-tokio --example console
 //! cargo install --locked tokio-console
 //! tokio-console http://127.0.0.1:6669
 //! ```
-//!
-//! The plain build prints how to turn the console on, then `producer sent 30, consumer received 30`
-//! after about 300 ms. The `tokio_unstable` build names the address it serves on (set
-//! `TOKIO_CONSOLE_BIND` to change it) and, with `CONSOLE_RUN_SECS=60`, runs long enough to attach
-//! `tokio-console` in a second terminal and see the `producer` and `consumer` tasks.
+//! The plain build says how to turn the console on, then `producer sent 30, consumer received 30`
+//! after about 300 ms; the other prints its address (`TOKIO_CONSOLE_BIND` sets it) and, with
+//! `CONSOLE_RUN_SECS=60`, runs long enough to attach `tokio-console`.
 //!
 //! ```toml
 //! [dependencies]
@@ -48,15 +43,11 @@ fn run_time() -> anyhow::Result<Duration> {
 
 #[cfg(tokio_unstable)]
 fn start_console() -> anyhow::Result<()> {
-    let addr: std::net::SocketAddr = std::env::var("TOKIO_CONSOLE_BIND")
-        .as_deref()
-        .unwrap_or("127.0.0.1:6669")
-        .parse()?;
+    let addr: std::net::SocketAddr =
+        std::env::var("TOKIO_CONSOLE_BIND").as_deref().unwrap_or("127.0.0.1:6669").parse()?;
     // Serves from its own thread and runtime, and also installs a `RUST_LOG` (default: error)
     // logger. If the address is taken, that thread panics (on stderr) and the program runs on.
-    console_subscriber::ConsoleLayer::builder()
-        .server_addr(addr)
-        .init();
+    console_subscriber::ConsoleLayer::builder().server_addr(addr).init();
     println!("tokio-console: server starting on {addr}; attach with `tokio-console http://{addr}`");
     Ok(())
 }

@@ -2,13 +2,11 @@
 //!
 //! `poll` must never block. When the value is not ready it returns `Pending`, but only after
 //! arranging for *someone* to call the waker when it becomes ready: that call is what tells the
-//! executor to poll again. The guides' future calls `cx.waker().wake_by_ref()` itself and returns
-//! `Pending`, which asks to be polled again at once: a spin loop that burns a core until the value
-//! is ready. Here both are timed on the same 50 ms wait and their polls counted.
+//! executor to poll again. A future that calls `cx.waker().wake_by_ref()` itself and returns
+//! `Pending` asks to be polled again at once: a spin loop that burns a core until the value is
+//! ready. Here both are timed on the same 50 ms wait and their polls counted.
 //!
-//! Guide: 指南 2.5.2.3 Future 和 Poll (自定义 Future); 教程 核心概念 (异步函数和 Future).
-//! The guides' futures wake themselves on every poll (a busy poll); this one saves the waker and is
-//! woken once, by the thread that produces the value.
+//! Guide: 指南 2.5.2.3 Future 和 Poll (自定义 Future); 教程 核心概念 (异步函数和 Future); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example custom_future
@@ -51,9 +49,7 @@ impl ThreadResult {
         thread::spawn(move || {
             thread::sleep(WAIT);
             let waker = {
-                let mut state = producer
-                    .lock()
-                    .expect("no code panics while holding this lock");
+                let mut state = producer.lock().expect("no code panics while holding this lock");
                 state.value = Some(42);
                 state.waker.take()
             };
@@ -72,15 +68,14 @@ impl Future for ThreadResult {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.polls += 1;
         let polls = self.polls;
-        let mut state = self
-            .shared
-            .lock()
-            .expect("no code panics while holding this lock");
+        let mut state = self.shared.lock().expect("no code panics while holding this lock");
         match state.value {
             Some(value) => Poll::Ready((value, polls)),
             None => {
-                // Store the *current* waker: the task may have moved to another worker since the
-                // last poll, and only the latest waker is sure to reach it.
+                // Store the *current* waker: a waker points at a task (work-stealing does not make
+                // it stale), but this future may since have been moved into another task, or be
+                // polled by a combinator (`FuturesUnordered`, `join_all`) that passes its own
+                // waker. Only the latest one is sure to reach whoever polls it next.
                 match &mut state.waker {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     slot => *slot = Some(cx.waker().clone()),
@@ -112,11 +107,7 @@ impl Future for BusyDeadline {
 }
 
 async fn run() {
-    let busy_polls = BusyDeadline {
-        deadline: Instant::now() + WAIT,
-        polls: 0,
-    }
-    .await;
+    let busy_polls = BusyDeadline { deadline: Instant::now() + WAIT, polls: 0 }.await;
     println!("self-waking future: ready after {WAIT:?}, polled {busy_polls} times");
 
     let (value, polls) = ThreadResult::start().await;

@@ -1,13 +1,12 @@
-//! Deadlock from inconsistent lock order: detect it with a timeout, recover by aborting, fix the order.
+//! Deadlock from inconsistent lock order: detect by timeout, recover by aborting, fix the order.
 //!
-//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock before the
-//! other takes its second, both wait forever, and an async deadlock is silent: no thread is stuck,
-//! no CPU is used, the tasks just never finish. A `timeout` around joining them turns the hang into
-//! an error; aborting the two tasks drops the `MutexGuard`s they hold, so the locks are free again.
-//! The fix is one rule: every task takes the locks in the same order.
+//! Task A locks `m1` then `m2`; task B locks `m2` then `m1`. If each takes its first lock (and
+//! holds it 20 ms) before the other takes its second, both wait forever, and an async deadlock is
+//! silent: no thread is stuck, no CPU is used, the tasks never finish. A `timeout` around joining
+//! them turns the hang into an error; aborting the two tasks drops the `MutexGuard`s they hold, so
+//! the locks are free again. The fix is one rule: every task takes the locks in the same order.
 //!
-//! Guide: 教程 故障排除 2 死锁问题.
-//! The guide's deadlock hangs its program forever; here it is detected after 100 ms and the stuck tasks are aborted, and the guide's 100 ms holds become 20 ms.
+//! Guide: 教程 故障排除 2 死锁问题; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example deadlock
@@ -47,18 +46,10 @@ async fn run() -> anyhow::Result<()> {
     let mut task_a = tokio::spawn(update_both(m1.clone(), m2.clone()));
     let mut task_b = tokio::spawn(update_both(m2.clone(), m1.clone()));
     // `&mut` keeps the handles, so the tasks can still be aborted if this times out.
-    if timeout(DETECT_AFTER, async {
-        tokio::join!(&mut task_a, &mut task_b)
-    })
-    .await
-    .is_ok()
-    {
+    if timeout(DETECT_AFTER, async { tokio::join!(&mut task_a, &mut task_b) }).await.is_ok() {
         anyhow::bail!("opposite lock orders did not deadlock");
     }
-    println!(
-        "opposite orders: deadlock detected after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("opposite orders: deadlock detected after {} ms", started.elapsed().as_millis());
     task_a.abort();
     task_b.abort();
     let (a, b) = tokio::join!(task_a, task_b);

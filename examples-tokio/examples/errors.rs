@@ -1,4 +1,4 @@
-//! Errors through async layers: a `thiserror` enum below, `?` in between, `anyhow` with context on top.
+//! Errors through async layers: a `thiserror` enum below, `?` in between, `anyhow` context on top.
 //!
 //! A library-style layer returns its own enum, so a caller can `match` on what went wrong (retry a
 //! timeout, not a parse error); `#[from]` lets `?` convert `io::Error` and `ParseIntError`, and a
@@ -6,8 +6,7 @@
 //! variant's message describes only its own layer and hands the cause over as `source()`, so the
 //! program's `{:#}` prints a chain in which every cause appears exactly once.
 //!
-//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理).
-//! The guides flatten causes into strings (`e.to_string()`) or print them twice (`{0}` plus `#[from]`), and their timeout error forgets the limit; here each cause is kept once as `source()` and the timeout carries its duration.
+//! Guide: 指南 2.5.6.1 Result 传播; 教程 核心概念 (错误处理), 最佳实践 2 (适当的错误处理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example errors
@@ -62,19 +61,12 @@ async fn fetch(path: &Path) -> Result<u32, FetchError> {
         sleep(delay).await;
         42
     });
-    fetched.await.map_err(|source| FetchError::Timeout {
-        after: FETCH_LIMIT,
-        source,
-    })
+    fetched.await.map_err(|source| FetchError::Timeout { after: FETCH_LIMIT, source })
 }
 
 async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temp dir")?;
-    for (name, contents) in [
-        ("fast.conf", "20"),
-        ("typo.conf", "2O"),
-        ("slow.conf", "500"),
-    ] {
+    for (name, contents) in [("fast.conf", "20"), ("typo.conf", "2O"), ("slow.conf", "500")] {
         tokio::fs::write(dir.path().join(name), contents)
             .await
             .with_context(|| format!("writing {name}"))?;
@@ -83,23 +75,17 @@ async fn run() -> anyhow::Result<()> {
     for name in ["fast.conf", "missing.conf", "typo.conf", "slow.conf"] {
         let started = Instant::now();
         // Layer 3: the program adds what it was doing; `?` would pass this up just the same.
-        let outcome = fetch(&dir.path().join(name))
-            .await
-            .with_context(|| format!("fetching with {name}"));
+        let outcome =
+            fetch(&dir.path().join(name)).await.with_context(|| format!("fetching with {name}"));
         let ms = started.elapsed().as_millis();
         match outcome {
             Ok(value) => println!("{name}: ok, got {value} after {ms} ms"),
             Err(e) => {
                 println!("{name}: error after {ms} ms: {e:#}");
                 // The typed enum is still inside the anyhow error, for the code that decides.
-                let retry = matches!(
-                    e.downcast_ref::<FetchError>(),
-                    Some(FetchError::Timeout { .. })
-                );
-                println!(
-                    "  {} errors in the chain, worth retrying: {retry}",
-                    e.chain().count()
-                );
+                let retry =
+                    matches!(e.downcast_ref::<FetchError>(), Some(FetchError::Timeout { .. }));
+                println!("  {} errors in the chain, worth retrying: {retry}", e.chain().count());
             }
         }
     }

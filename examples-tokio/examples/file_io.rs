@@ -1,25 +1,21 @@
 //! Async file I/O with `tokio::fs`: write, flush and sync, read back, and a missing file's error.
 //!
-//! `tokio::fs::File` runs each operation on the blocking thread pool. A `write_all` that returns
-//! `Ok` has only handed the bytes to a background write: `flush().await` waits for that write to
-//! finish and reports its error, and `sync_all().await` also asks the OS to put the data on disk.
-//! A `File` dropped before `flush` finishes the write in the background, so its error is lost and
-//! a read that follows may see the file without it. The one-shot helpers `tokio::fs::write`,
-//! `read` and `read_to_string` open, transfer and close in one call, and need none of this.
+//! `tokio::fs::File` runs each operation on the blocking pool. A `write_all` that returns `Ok` has
+//! only handed the bytes to a background write: `flush().await` waits for it and reports its error
+//! (a `File` dropped unflushed still finishes the write, but loses the error, and a read that
+//! follows may miss the data). `sync_all().await` asks the OS to put the data on disk; a new file's
+//! name survives a crash only once its parent directory is fsynced too.
 //!
-//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作).
-//! The guides read an `example.txt` they never create (so they fail with NotFound) and write into
-//! the current directory; the 指南 drops the `File` without `flush`. This flushes and syncs, works
-//! in a temporary directory, and reports the missing file as a handled `NotFound`.
+//! Guide: 指南 2.5.5.1 文件 I/O; 教程 异步 I/O (基本 I/O 操作); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example file_io
 //! cargo run -p examples-tokio --example file_io -- /some/existing/dir
 //! ```
 //!
-//! Prints the bytes written and read back through a `File` and through the one-shot helpers, then
-//! `open missing.txt: NotFound (handled)`. With a directory argument, the files go into a fresh
-//! subdirectory of it, removed at the end.
+//! Prints the bytes written and read back through a `File` and through the one-shot `fs::write`,
+//! `read` and `read_to_string`, then `open missing.txt: NotFound (handled)`. A directory argument
+//! gets a fresh subdirectory for the files, removed at the end.
 //!
 //! ```toml
 //! [dependencies]
@@ -39,8 +35,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     // `sync_all` makes the data durable, which matters before telling anyone it is saved.
     let path = dir.join("greeting.txt");
     let mut file = File::create(&path).await?;
-    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes())
-        .await?;
+    file.write_all("Hello, async file!\n你好，异步文件！\n".as_bytes()).await?;
     file.flush().await?;
     file.sync_all().await?;
     drop(file);
@@ -64,10 +59,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     fs::write(&notes, "written by tokio::fs::write\n").await?;
     let raw = fs::read(&notes).await?;
     let text = fs::read_to_string(&notes).await?;
-    println!(
-        "notes.txt: fs::read {} bytes, fs::read_to_string {text:?}",
-        raw.len()
-    );
+    println!("notes.txt: fs::read {} bytes, fs::read_to_string {text:?}", raw.len());
 
     // A missing file is an ordinary error to handle, not a reason to panic.
     match File::open(dir.join("missing.txt")).await {

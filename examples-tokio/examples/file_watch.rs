@@ -1,33 +1,25 @@
 //! Watching a file by polling its metadata: report changes and deletion, stop by itself.
 //!
-//! Polling needs no dependency and works on every platform and file system, network ones
-//! included, at the cost of a `stat` per interval and of latency up to one interval; several
-//! changes within one interval are reported once. Size and modification time are compared
-//! together: the time alone misses a change made within the file system's timestamp resolution
-//! (from nanoseconds to 2 s depending on the file system), and moves backwards when a tool
-//! restores an older time, which a `>` comparison would never report. Deletion is a result in
-//! its own right, not an error to skip, and the watcher also stops at a deadline, so it cannot
-//! run forever. For event-based watching (inotify, FSEvents, ReadDirectoryChangesW) the `notify`
-//! crate is the production choice.
+//! Polling needs no dependency and works on any file system, network ones too, for a `stat` per
+//! interval and up to one interval of latency (changes within one are reported once). Size and
+//! mtime are compared for inequality: the time alone misses a change within the timestamp
+//! resolution (up to 2 s) and goes backwards when a tool restores an older one. Deletion is a
+//! result, not an error to skip; a deadline bounds the watch. For events, see the `notify` crate.
 //!
-//! Guide: 教程 文件操作 (文件监视).
-//! The tutorial compares only `modified > last_modified`, skips a failed `metadata` forever (a
-//! deleted file is polled until the process dies) and has no way to stop; this compares size and
-//! time for inequality, reports deletion and ends at it or at a deadline.
+//! Guide: 教程 文件操作 (文件监视); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example file_watch
 //! cargo run -p examples-tokio --example file_watch -- /some/existing/dir
 //! ```
 //!
-//! Prints each edit made to `watched.txt` followed by the watcher's report of it (modified with
-//! the new size, twice; then deleted), then that a second watcher on an untouched file stopped at
-//! its deadline. With a directory argument, the files go into a fresh subdirectory of it, removed
-//! at the end.
+//! Prints each edit to `watched.txt` and the watcher's report of it (modified twice, with the new
+//! size; then deleted), then that a watcher on an untouched file stopped at its deadline.
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["fs", "io-util", "macros", "rt-multi-thread", "sync", "time"] }
+//! tokio = { version = "1", features = [
+//!     "fs", "io-util", "macros", "rt-multi-thread", "sync", "time"] }
 //! tempfile = "3"
 //! anyhow = "1"
 //! ```
@@ -73,10 +65,7 @@ struct Version {
 impl Version {
     async fn of(path: &Path) -> std::io::Result<Self> {
         let metadata = fs::metadata(path).await?;
-        Ok(Version {
-            len: metadata.len(),
-            modified: metadata.modified()?,
-        })
+        Ok(Version { len: metadata.len(), modified: metadata.modified()? })
     }
 }
 
@@ -88,10 +77,7 @@ struct Watcher {
 impl Watcher {
     /// Takes the starting version now, so a change made right after this call is reported.
     async fn new(path: &Path) -> std::io::Result<Self> {
-        Ok(Watcher {
-            path: path.to_path_buf(),
-            last: Version::of(path).await?,
-        })
+        Ok(Watcher { path: path.to_path_buf(), last: Version::of(path).await? })
     }
 
     /// Polls every [`POLL`], sending each change, until the file is deleted or `deadline`.
@@ -150,10 +136,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let watcher = Watcher::new(&path).await?;
     let (tx, mut changes) = mpsc::channel(8);
     let watching = tokio::spawn(watcher.run(Instant::now() + DEADLINE, tx));
-    println!(
-        "watching watched.txt (3 bytes), polling every {} ms",
-        POLL.as_millis()
-    );
+    println!("watching watched.txt (3 bytes), polling every {} ms", POLL.as_millis());
 
     // Each edit waits for its report before the next one, so the output does not depend on how
     // the two tasks are scheduled.
@@ -174,10 +157,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     fs::write(&quiet, "still\n").await?;
     let (tx, mut changes) = mpsc::channel(8);
     let started = Instant::now();
-    let stop = Watcher::new(&quiet)
-        .await?
-        .run(started + QUIET_DEADLINE, tx)
-        .await?;
+    let stop = Watcher::new(&quiet).await?.run(started + QUIET_DEADLINE, tx).await?;
     let mut reported = 0;
     while changes.recv().await.is_some() {
         reported += 1;

@@ -1,27 +1,21 @@
 //! File-system operations with `tokio::fs`: append, nested directories, listing, rename, removal.
 //!
-//! `OpenOptions::append(true)` makes every write land at the end of the file, so two appends keep
-//! both entries (a plain `write(true)` starts at offset 0 and overwrites). `create_dir_all`
-//! creates every missing parent and succeeds if the directory is already there. `read_dir`
-//! returns entries in whatever order the file system keeps them, so a listing meant for people
-//! or tests is sorted first. `remove_dir` refuses a directory that is not empty; `remove_dir_all`
-//! removes a whole tree.
+//! `OpenOptions::append(true)` makes every write land at the end of the file, where a plain
+//! `write(true)` starts at offset 0 and overwrites. `create_dir_all` creates every missing parent
+//! and succeeds if the directory is already there. `read_dir` returns entries in the file system's
+//! order, so a listing meant for people or tests is sorted first. `remove_dir` refuses a directory
+//! that is not empty; `remove_dir_all` removes a whole tree.
 //!
-//! Guide: 教程 文件操作 (异步文件操作).
-//! The tutorial works in the current directory, lists `.` in unspecified order and drops the
-//! appended `File` without `flush`; this works in a temporary directory, flushes each append,
-//! sorts the listing and adds rename and removal.
+//! Guide: 教程 文件操作 (异步文件操作); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example fs_ops
 //! cargo run -p examples-tokio --example fs_ops -- /some/existing/dir
 //! ```
 //!
-//! Prints the log after two appends (both lines) and after a write without append (its start
-//! overwritten), the sorted tree after `create_dir_all`, the
-//! tree after a rename, `remove_dir` refusing a non-empty directory, and the tree after
-//! `remove_file` and `remove_dir_all`. With a directory argument, the files go into a fresh
-//! subdirectory of it, removed at the end.
+//! Prints the log after two appends and after a write without append, the sorted tree after
+//! `create_dir_all` and after a rename, `remove_dir` refusing a non-empty directory, and the tree
+//! after the removals; a directory argument gets a fresh subdirectory, removed at the end.
 //!
 //! ```toml
 //! [dependencies]
@@ -38,11 +32,7 @@ use tokio::io::AsyncWriteExt;
 
 /// Appends one line to `path`, creating the file if needed.
 async fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .await?;
+    let mut log = OpenOptions::new().create(true).append(true).open(path).await?;
     log.write_all(format!("{line}\n").as_bytes()).await?;
     // Without this, the write may still be in flight when the `File` is dropped, and an error
     // from it would never be seen.
@@ -76,20 +66,14 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let log = dir.join("log.txt");
     append_line(&log, "first entry").await?;
     append_line(&log, "second entry").await?;
-    println!(
-        "log.txt after two appends: {:?}",
-        fs::read_to_string(&log).await?
-    );
+    println!("log.txt after two appends: {:?}", fs::read_to_string(&log).await?);
 
     // Without `append`, a write starts at offset 0 and overwrites what is there.
     let mut overwrite = OpenOptions::new().write(true).open(&log).await?;
     overwrite.write_all(b"FIRST").await?;
     overwrite.flush().await?;
     drop(overwrite);
-    println!(
-        "log.txt after a write without append: {:?}",
-        fs::read_to_string(&log).await?
-    );
+    println!("log.txt after a write without append: {:?}", fs::read_to_string(&log).await?);
 
     // Twice on purpose: the second call finds everything in place and succeeds.
     let nested = dir.join("nested/directories/deeper");
@@ -112,10 +96,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
 
     fs::remove_file(dir.join("log.old")).await?;
     fs::remove_dir_all(dir.join("nested")).await?;
-    println!(
-        "after remove_file and remove_dir_all: {:?}",
-        tree(dir).await?
-    );
+    println!("after remove_file and remove_dir_all: {:?}", tree(dir).await?);
     Ok(())
 }
 

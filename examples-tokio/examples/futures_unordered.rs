@@ -1,13 +1,13 @@
 //! `FuturesUnordered`: run many futures at once and take each result as soon as it is ready.
 //!
-//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a
-//! `Stream` it yields each output the moment that future completes, so results come in completion
-//! order. `join_all` runs the same futures just as concurrently but hands back every output at
-//! once, in input order, after the slowest one. Neither spawns anything: the futures share one
-//! task, so this is concurrency for waiting, not parallelism for CPU work (use `JoinSet` for that).
+//! A `FuturesUnordered` is a set of futures polled together inside the current task; as a `Stream`
+//! it yields each output the moment that future completes, so results come in completion order
+//! (here the first pushed is the slowest). `join_all` runs the same futures just as concurrently
+//! but hands back every output at once, in input order, after the slowest one. Neither spawns
+//! anything: the futures share one task, so this is concurrency for waiting, not parallelism for
+//! CPU work (use `JoinSet` for that).
 //!
-//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered).
-//! In the guide future `i` sleeps `100 * i` ms, so completion order equals push order and shows nothing; here the first pushed is the slowest.
+//! Guide: 指南 2.5.4.1 并发执行 (FuturesUnordered); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example futures_unordered

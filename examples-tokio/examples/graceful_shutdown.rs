@@ -1,35 +1,24 @@
 //! Graceful shutdown of a TCP server: stop accepting, let work in flight finish, bound the wait.
 //!
-//! A server asked to stop should close its listener at once, let each connection finish the
-//! request it is serving (and close idle ones right away), and wait for that only so long: a
-//! client that never finishes must not keep the process alive. Two `CancellationToken`s mark the
-//! two phases (`shutdown`: stop accepting and wind down; `abort`: the grace period is over) and a
-//! `TaskTracker` counts the connection tasks, so `tracker.close()` then
-//! `timeout(grace, tracker.wait())` is the bounded wait. Here the program plays both sides: it
-//! starts a tiny server on `127.0.0.1:0`, connects clients, and calls `shutdown.cancel()` itself
-//! at the moment a signal would arrive. A real server runs the very same path from its signal
-//! handlers: it waits for `sigint.recv()` or `sigterm.recv()` (`tokio::signal::unix`, installed
-//! before serving), then calls `shutdown.cancel()`, awaits the accept loop, `drain`s, prints
-//! `shutdown complete` and returns from `main` with status 0.
+//! Asked to stop, a server closes its listener at once, lets each connection finish the request in
+//! hand, and waits for that only so long: a client that never finishes must not keep the process
+//! alive. Two `CancellationToken`s mark the phases (`shutdown`: stop accepting; `abort`: the grace
+//! is over); a `TaskTracker` counts connection tasks, so `timeout(grace, tracker.wait())` is the
+//! bounded wait. `run` plays both sides and cancels where a signal handler would.
 //!
-//! Guide: 教程 进程和信号 (信号处理); 教程 实战案例.
-//! The guide's servers never stop (`loop { listener.accept().await? }`, which also ends the server
-//! on the first failed accept) and its Ctrl+C snippet drops work mid-flight; this stops accepting,
-//! finishes requests in hand within a grace period, aborts the rest, and retries failed accepts.
+//! Guide: 教程 进程和信号 (信号处理); 教程 实战案例; what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example graceful_shutdown
 //! ```
 //!
-//! Prints the server's address, three clients (one idle, one with a 100 ms request in flight, one
-//! with a 10 s request), the shutdown, a fourth client refused, that one connection was still
-//! busy after the 500 ms grace period and was aborted, what each client saw (closed while idle;
-//! `done 100`, then closed; closed without a reply) and `shutdown complete`. The server's log of
-//! each connection goes to stderr.
+//! Prints three clients (idle, a 100 ms and a 10 s request), the shutdown, a fourth client refused,
+//! the busy one aborted after the 500 ms grace period, what each client saw, `shutdown complete`.
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["io-util", "macros", "net", "rt-multi-thread", "sync", "time"] }
+//! tokio = { version = "1", features = [
+//!     "io-util", "macros", "net", "rt-multi-thread", "sync", "time"] }
 //! tokio-util = { version = "0.7", features = ["codec", "rt"] }
 //! futures = "0.3"
 //! anyhow = "1"
@@ -52,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// How long connections in flight get to finish once shutdown starts.
-const GRACE: Duration = Duration::from_millis(500);
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// After the abort, how long the aborted tasks get to end (they do at their next poll).
 const ABORT_WAIT: Duration = Duration::from_millis(500);
 /// A connection with no request for this long is closed.
@@ -60,7 +49,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that does not read its replies for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: usize = 1024;
-const MAX_LINE: usize = 64;
+const MAX_LINE_LEN: usize = 64;
 /// The longest request a client may ask for.
 const MAX_WORK_MS: u64 = 60_000;
 const MIN_BACKOFF: Duration = Duration::from_millis(10);
@@ -149,7 +138,7 @@ impl Server {
     /// when the work is finished.
     async fn handle(&self, stream: TcpStream) -> anyhow::Result<()> {
         let (reader, mut writer) = stream.into_split();
-        let mut requests = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE));
+        let mut requests = FramedRead::new(reader, LinesCodec::new_with_max_length(MAX_LINE_LEN));
         loop {
             // Between requests, a shutdown closes the connection at once (a request arriving at
             // that very moment is not served: the client sees the connection close without a
@@ -209,9 +198,7 @@ type Client = Framed<TcpStream, LinesCodec>;
 
 /// The client's next line from the server, or `None` once the server closed the connection.
 async fn next_line(client: &mut Client) -> anyhow::Result<Option<String>> {
-    let line = timeout(CLIENT_TIMEOUT, client.next())
-        .await
-        .context("the server did not answer")?;
+    let line = timeout(CLIENT_TIMEOUT, client.next()).await.context("the server did not answer")?;
     Ok(line.transpose()?)
 }
 
@@ -243,9 +230,7 @@ async fn run() -> anyhow::Result<()> {
 
     // Three clients, in the states a shutdown finds connections in.
     let mut idle = start_request(addr, 10).await?;
-    let done = next_line(&mut idle)
-        .await?
-        .context("closed before `done`")?;
+    let done = next_line(&mut idle).await?.context("closed before `done`")?;
     println!("client 1: work 10 -> {done}, then idle");
     let busy = start_request(addr, 100).await?;
     println!("client 2: work 100 -> working");
@@ -264,11 +249,8 @@ async fn run() -> anyhow::Result<()> {
         Ok(_) => println!("client 4: connected after the shutdown started"),
     }
 
-    println!(
-        "waiting up to {} ms for connections in flight",
-        GRACE.as_millis()
-    );
-    let aborted = server.drain(GRACE).await?;
+    println!("waiting up to {} ms for connections in flight", SHUTDOWN_GRACE.as_millis());
+    let aborted = server.drain(SHUTDOWN_GRACE).await?;
     println!("grace period over: {aborted} connection(s) still busy, aborted");
 
     println!("client 1 then got: {:?}, closed", rest(idle).await?);

@@ -1,4 +1,4 @@
-//! `tokio::time::interval`: periodic ticks, the immediate first tick, and what happens to missed ticks.
+//! `tokio::time::interval`: periodic ticks, the immediate first tick, and missed ticks.
 //!
 //! An interval's first `tick()` completes at once; after that it completes once per period on a
 //! fixed schedule, so time spent between ticks does not push the schedule back. When the loop body
@@ -6,16 +6,15 @@
 //! fires the missed ticks back to back to catch up, `Delay` restarts the schedule from the late
 //! tick, and `Skip` drops the missed ticks and rejoins the original schedule.
 //!
-//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器).
-//! The guides never say that the first tick is immediate nor what happens to missed ticks; this measures both, in ms instead of 1 s.
+//! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example interval
 //! ```
 //!
 //! Prints four ticks of a 50 ms interval (the first at about 0 ms), then for each missed-tick
-//! behaviour the times of three ticks taken after a 250 ms stall: Burst ~350 350 400, Delay ~350 450
-//! 550, Skip ~350 400 500.
+//! behaviour the times of three ticks of a 100 ms interval after a 250 ms stall:
+//! Burst ~350 350 400, Delay ~350 450 550, Skip ~350 400 500.
 //!
 //! ```toml
 //! [dependencies]

@@ -46,11 +46,7 @@ async fn run() {
     );
 
     let started = Instant::now();
-    let (a, b, c) = (
-        fetch(1, 100).await,
-        fetch(2, 150).await,
-        fetch(3, 200).await,
-    );
+    let (a, b, c) = (fetch(1, 100).await, fetch(2, 150).await, fetch(3, 200).await);
     println!(
         "awaited in turn: ({a}, {b}, {c}) after {} ms (the sum)",
         started.elapsed().as_millis()

@@ -1,13 +1,13 @@
 //! JoinSet: collect results in the order tasks finish, and cancel whatever is left.
 //!
 //! A `JoinSet` owns the tasks spawned into it. `join_next().await` returns the next task to
-//! *finish*, not the next one spawned, so results can be handled as soon as each is ready. The
-//! set also bounds the tasks' lifetime: `abort_all()` cancels the ones still running (their
-//! `JoinError` then says `is_cancelled()`), `shutdown().await` does that and waits for them, and
-//! dropping the set aborts them too, so no task outlives the code that started it.
+//! *finish*, not the next one spawned, so results can be handled as soon as each is ready.
+//! `abort_all()` asks each task still running to stop at its next `.await` (its `JoinError` then
+//! says `is_cancelled()`), `shutdown().await` does that and waits for them, and dropping the set
+//! aborts them without waiting. So the set bounds its tasks' lifetime, with one exception: a job
+//! added with `spawn_blocking` cannot be aborted once it runs, and goes on to its end.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (JoinSet).
-//! The guide spawns its tasks in the order they finish (and sleeps up to 900 ms), so it cannot show either; here the order is reversed and a task is cancelled.
+//! Guide: 指南 2.5.2.2 任务调度 (JoinSet); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example join_set
@@ -52,10 +52,7 @@ async fn run() -> anyhow::Result<()> {
         sleep(Duration::from_secs(10)).await;
         "finished"
     });
-    if timeout(Duration::from_millis(50), set.join_next())
-        .await
-        .is_ok()
-    {
+    if timeout(Duration::from_millis(50), set.join_next()).await.is_ok() {
         anyhow::bail!("the 10 s task finished within 50 ms");
     }
     // `shutdown().await` would do both steps below but discard the `JoinError`s; reading them

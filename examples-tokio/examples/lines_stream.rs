@@ -1,27 +1,19 @@
 //! A file's lines as a `Stream`, filtered and mapped, that survives a line of invalid UTF-8.
 //!
-//! `FramedRead` turns an `AsyncRead` into a `Stream` of frames cut by a codec, and `StreamExt`
-//! gives it `filter`, `map` and friends. The choice of codec decides what one bad line does.
-//! `LinesCodec` decodes UTF-8 and yields an error for a line that is not, and a `FramedRead`
-//! answers the `next()` after any error with `None`, so a loop that logs the error and carries
-//! on stops there, and every later line is silently never read. Cutting lines as bytes
-//! (`AnyDelimiterCodec`) and decoding each one ourselves keeps a bad line a local problem: it is
-//! reported with its line number, shown lossily, and the rest of the file is processed. Both
-//! codecs take a maximum line length, so a file without newlines cannot grow the buffer forever.
+//! `FramedRead` makes an `AsyncRead` a `Stream` of frames cut by a codec, for `StreamExt`'s
+//! `filter` and `map`. `LinesCodec` yields an error for a line that is not UTF-8, and `FramedRead`
+//! ends the stream after any error: a loop that logs it and goes on never reads the rest. Lines cut
+//! as bytes (`AnyDelimiterCodec`) and decoded here keep a bad line a local problem: reported with
+//! its number, shown lossily, the rest processed. Both codecs cap the line length.
 //!
-//! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理.
-//! The tutorial's `line.unwrap()` panics on the first line that is not UTF-8, and it needs the
-//! `tokio-stream` crate for `LinesStream`; this uses `tokio_util::codec::FramedRead` with a byte
-//! codec, reports the bad line and goes on.
+//! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理; what they get wrong: README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example lines_stream
 //! cargo run -p examples-tokio --example lines_stream -- /some/existing/dir
 //! ```
 //!
-//! Prints where `LinesCodec` stops (line 4 of 7), then, from the byte-level stream, the
-//! IMPORTANT lines upper-cased, the invalid line with its number, and the counts. With a
-//! directory argument, the file goes into a fresh subdirectory of it, removed at the end.
+//! Where `LinesCodec` stops (line 4 of 7); the IMPORTANT lines upper-cased, line 4 shown, counts.
 //!
 //! ```toml
 //! [dependencies]
@@ -40,7 +32,7 @@ use tokio::fs::{self, File};
 use tokio_util::codec::{AnyDelimiterCodec, FramedRead, LinesCodec};
 
 /// Longer lines are an error rather than a reason to buffer without limit.
-const MAX_LINE: usize = 8 * 1024;
+const MAX_LINE_LEN: usize = 8 * 1024;
 
 /// A log with one line that is not UTF-8: `caf\xe9` is "café" in Latin-1.
 const LOG: &[u8] = b"INFO service started\n\
@@ -64,10 +56,8 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let total = LOG.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
 
     // The trap: log the error and continue... but the stream has already ended.
-    let mut lines = FramedRead::new(
-        File::open(&path).await?,
-        LinesCodec::new_with_max_length(MAX_LINE),
-    );
+    let mut lines =
+        FramedRead::new(File::open(&path).await?, LinesCodec::new_with_max_length(MAX_LINE_LEN));
     let mut seen = 0;
     while let Some(line) = lines.next().await {
         seen += 1;
@@ -81,7 +71,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     );
 
     // The fix: cut lines as bytes, number them, and decode each one on its own.
-    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE);
+    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE_LEN);
     let mut read = 0;
     let mut lines = FramedRead::new(File::open(&path).await?, codec)
         .inspect(|_| read += 1)
@@ -100,7 +90,7 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
         });
 
     let (mut important, mut invalid) = (0, 0);
-    // An error here is an I/O error or a line over `MAX_LINE`: the file cannot be read as lines,
+    // An error here is an I/O error or a line over `MAX_LINE_LEN`: the file cannot be read as lines,
     // so it ends the run with that error.
     while let Some((number, line)) = lines.try_next().await? {
         match line {

@@ -1,21 +1,20 @@
-//! Metrics: task counts, throughput and latency percentiles at full precision, and tokio's own gauges.
+//! Metrics: task counts, throughput, latency percentiles at full precision, and tokio's own gauges.
 //!
 //! An average alone hides the slow requests users notice, so latencies are kept as `Duration`
-//! samples and summarised as mean, p50, p99 and max; converting with `as_secs_f64() * 1000.0`
-//! keeps the fraction that `as_millis()` throws away (a 0.6 ms operation is 0 ms to it, so the
-//! guide's averages of fast work read 0). Counters of spawned and completed tasks give the number
-//! in flight. The runtime's stable metrics (`Handle::current().metrics()`: workers, alive tasks,
-//! global queue depth) come for free and need no `tokio_unstable`.
+//! samples and summarised as mean, p50, p99 and max; converting with `as_secs_f64() * 1000.0` keeps
+//! the fraction that `as_millis()` throws away (a 0.6 ms operation is 0 ms to it). Counters of
+//! spawned and completed tasks give the number in flight. The runtime's stable metrics
+//! (`Handle::current().metrics()`: workers, alive tasks, global queue depth) come for free and need
+//! no `tokio_unstable`.
 //!
-//! Guide: 指南 2.5.8.3 性能分析; 教程 性能调优 (性能监控), 最佳实践 4 (性能监控).
-//! The guide sums `as_millis()` as integers, so its averages truncate (sub-ms work averages 0 ms) and it has no percentiles; here latencies are `Duration`s, printed with decimals.
+//! Guide: 指南 2.5.8.3 性能分析; 教程 性能调优 (性能监控), 最佳实践 4 (性能监控); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example metrics
 //! ```
 //!
 //! Prints the counts with 200 tasks waiting at a start line, then after they ran: throughput,
-//! latency mean/p50/p99/max of 1-3 ms sleeps, and a sub-millisecond mean next to the integer 0.
+//! latency mean/p50/p99/max of 1-3 ms sleeps, and a sub-millisecond mean beside the guide's 0 ms.
 //!
 //! ```toml
 //! [dependencies]
@@ -43,10 +42,7 @@ struct TaskCounts {
 impl TaskCounts {
     fn report(&self) -> String {
         let (spawned, completed) = (self.spawned.load(Relaxed), self.completed.load(Relaxed));
-        format!(
-            "spawned {spawned}, completed {completed}, in flight {}",
-            spawned - completed
-        )
+        format!("spawned {spawned}, completed {completed}, in flight {}", spawned - completed)
     }
 }
 
@@ -113,15 +109,9 @@ async fn run() -> anyhow::Result<()> {
     }
     let wall = started.elapsed();
     println!("after joining: {}", counts.report());
-    println!(
-        "runtime: {} in the global queue",
-        runtime.global_queue_depth()
-    );
+    println!("runtime: {} in the global queue", runtime.global_queue_depth());
     let rate = TASKS as f64 / wall.as_secs_f64();
-    println!(
-        "throughput: {rate:.0} items/s ({TASKS} in {:.3} ms)",
-        ms(wall)
-    );
+    println!("throughput: {rate:.0} items/s ({TASKS} in {:.3} ms)", ms(wall));
     println!("sleeps of 1-3 ms: {}", summary(latencies));
 
     // Sub-millisecond work, where integer milliseconds round every sample down to 0.

@@ -2,13 +2,11 @@
 //!
 //! `tokio::sync::Mutex::lock` is itself a future, and its guard may be held across an `.await`:
 //! here each task keeps the log locked while it awaits a (simulated) write, so its two lines stay
-//! together. For a short critical section with no `.await` inside, tokio's own documentation
-//! recommends `std::sync::Mutex`: locking is a plain call, not a future, and the compiler makes
-//! sure its guard is gone before any `.await` in a spawned task (the guard is not `Send`, so
-//! `tokio::spawn` rejects a future that holds one across an `.await`).
+//! together. For a short critical section with no `.await` inside, such as the counter here,
+//! tokio's own documentation recommends `std::sync::Mutex`: locking is a plain call, not a future,
+//! and its guard is not `Send`, so `tokio::spawn` rejects a future holding one across an `.await`.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Mutex); 教程 并发控制 (互斥锁).
-//! The guide takes tokio's Mutex for a counter never held across an `.await`, where tokio's docs advise std's; here std's counts and tokio's guards an await.
+//! Guide: 指南 2.5.2.5 同步原语 (Mutex); 教程 并发控制 (互斥锁); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example mutex
@@ -47,14 +45,9 @@ async fn run() -> anyhow::Result<()> {
     }
     let log = log.lock().await;
     // Pairs are adjacent only because no task could get in while another held the guard.
-    let interleaved = log
-        .chunks(2)
-        .filter(|pair| pair[0].replace("begin", "end") != pair[1])
-        .count();
-    println!(
-        "async log: {} lines, {interleaved} pairs interleaved",
-        log.len()
-    );
+    let interleaved =
+        log.chunks(2).filter(|pair| pair[0].replace("begin", "end") != pair[1]).count();
+    println!("async log: {} lines, {interleaved} pairs interleaved", log.len());
 
     // std's Mutex: the lock is taken and released with no `.await` in between. Holding this
     // guard across the `yield_now` would make the future non-`Send` and fail to compile.
@@ -65,9 +58,8 @@ async fn run() -> anyhow::Result<()> {
         workers.spawn(async move {
             for _ in 0..100 {
                 {
-                    let mut n = counter
-                        .lock()
-                        .expect("the lock is never poisoned: `*n += 1` cannot panic");
+                    let mut n =
+                        counter.lock().expect("the lock is never poisoned: `*n += 1` cannot panic");
                     *n += 1;
                 }
                 // Let other tasks in, so the increments really interleave across tasks.
@@ -78,9 +70,7 @@ async fn run() -> anyhow::Result<()> {
     while let Some(joined) = workers.join_next().await {
         joined?;
     }
-    let total = *counter
-        .lock()
-        .expect("the lock is never poisoned: `*n += 1` cannot panic");
+    let total = *counter.lock().expect("the lock is never poisoned: `*n += 1` cannot panic");
     println!("counter: {total}");
     Ok(())
 }

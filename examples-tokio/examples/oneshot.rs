@@ -1,19 +1,18 @@
 //! oneshot: one reply from a spawned task, and what each side sees when the other is gone.
 //!
-//! A `oneshot` channel carries exactly one value, which makes it the usual way to get an answer
-//! back from a task (a request carries its own `oneshot::Sender`). Either side can vanish. If the
-//! sender is dropped without sending, awaiting the receiver returns `Err(RecvError)` instead of
-//! hanging forever; if the receiver is gone, `send` returns `Err(value)` and hands the value back,
-//! so the sender can decide what to do with a result nobody is waiting for.
+//! A `oneshot` channel carries exactly one value: the usual way to get an answer back from a task
+//! (a request carries its own `oneshot::Sender`). If the sender is dropped without sending,
+//! awaiting the receiver returns `Err(RecvError)` instead of hanging forever; if the receiver is
+//! gone, `send` returns `Err(value)` and hands the value back, so the sender can decide what to do
+//! with a result nobody is waiting for.
 //!
-//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信).
-//! The tutorial `unwrap`s both `send` and `rx.await`, panicking in exactly these two cases; here both are handled.
+//! Guide: 指南 2.5.2.4 异步通道 (oneshot); 教程 并发控制 (通道通信); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example oneshot
 //! ```
 //!
-//! Prints the reply `42`, then `RecvError` for the dropped sender, then the value `send` handed back.
+//! Prints the reply `42`, then `RecvError` for the dropped sender, and the value `send` gave back.
 //!
 //! ```toml
 //! [dependencies]

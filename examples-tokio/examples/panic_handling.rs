@@ -2,14 +2,13 @@
 //!
 //! A panic inside a spawned task unwinds only that task: the runtime catches it, the other tasks
 //! and the program go on, and the task's `JoinHandle` (or its `JoinSet`) yields a `JoinError` whose
-//! `is_panic()` is true. `into_panic()` returns the payload, which is a `&'static str` for
+//! `is_panic()` is true. `into_panic()` returns the payload, a `&'static str` for
 //! `panic!("literal")` and a `String` for a formatted message; `std::panic::resume_unwind` would
 //! re-raise it where a panic should stay fatal. The default panic hook still writes each panic
-//! message to stderr when it happens (`std::panic::set_hook` changes that); only stdout is
-//! checked here. None of this applies under `panic = "abort"`, where a panic ends the process.
+//! message to stderr when it happens (`std::panic::set_hook` changes that); only stdout is checked
+//! here. None of this applies under `panic = "abort"`, where a panic ends the process.
 //!
-//! Guide: 指南 2.5.6.2 panic 处理.
-//! The guide imports `catch_unwind` without using it (tokio already catches the panic) and discards the message; here the payload is read back and other tasks are shown to finish.
+//! Guide: 指南 2.5.6.2 panic 处理; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example panic_handling

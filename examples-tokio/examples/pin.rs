@@ -1,15 +1,13 @@
-//! `Pin` and `Unpin` at work: why `&mut fut` needs `pin!`, and how `Box::pin` makes a future movable.
+//! `Pin` and `Unpin` at work: why `&mut fut` needs `pin!`, and how `Box::pin` lets futures move.
 //!
-//! An `async` block or `async fn` compiles to a state machine that may hold references into
-//! itself (a local borrowed across an `.await`). Moving it after the first poll would leave those
-//! references pointing at the old place, so such futures are `!Unpin`, and polling one requires a
-//! `Pin`: a promise that it will not move again. `pin!` pins it on the stack (it cannot be moved
-//! out afterwards); `Box::pin` pins it on the heap, and the `Pin<Box<_>>` itself is `Unpin`, free
-//! to move into a `Vec` or another task while the future inside stays put.
+//! An `async` block or `async fn` compiles to a state machine that may hold references into itself
+//! (a local borrowed across an `.await`), so the compiler makes every such future `!Unpin`, whether
+//! or not it borrows itself, and polling it requires a `Pin`: a promise that it will not move
+//! again. `pin!` pins it on the stack (it cannot be moved out afterwards); `Box::pin` pins it on
+//! the heap, and the `Pin<Box<_>>` itself is `Unpin`, free to move into a `Vec` or another task
+//! while the future inside stays put.
 //!
-//! Guide: 指南 2.5.2.3 Future 和 Poll (Pin 和 Unpin).
-//! The guide boxes a future and awaits it at once, which shows neither `Pin` nor `Unpin` doing
-//! anything; here one pinned future is polled across loop iterations and boxed futures are moved.
+//! Guide: 指南 2.5.2.3 Future 和 Poll (Pin 和 Unpin); it awaits its boxed future at once, showing none.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example pin
@@ -54,7 +52,8 @@ macro_rules! is_unpin {
     };
 }
 
-/// Holds a reference to its own local across an `.await`: the reason such futures are `!Unpin`.
+/// Holds a reference to its own local across an `.await`: why the compiler makes every `async`
+/// future `!Unpin`, since it does not check whether a given one really borrows itself.
 async fn sum_after(delay: Duration) -> u64 {
     let numbers = [1, 2, 3, 4];
     let first_two = &numbers[..2]; // a borrow of this future's own state...
@@ -65,6 +64,9 @@ async fn sum_after(delay: Duration) -> u64 {
 async fn run() {
     let fut = sum_after(Duration::from_millis(10));
     println!("async fn future is Unpin: {}", is_unpin!(fut));
+    // No locals, no borrows, and still `!Unpin`: every `async` block and `async fn` future is.
+    let plain = async { 7 };
+    println!("async block that borrows nothing is Unpin: {}", is_unpin!(plain));
     let boxed = Box::pin(fut);
     println!("Pin<Box<that future>> is Unpin: {}", is_unpin!(boxed));
     println!("boxed future's result: {}", boxed.await);
@@ -87,10 +89,8 @@ async fn run() {
     );
 
     // Boxed and pinned, futures of different types share one type and can be moved around freely.
-    let mut queue: Vec<Pin<Box<dyn Future<Output = u64> + Send>>> = vec![
-        Box::pin(sum_after(Duration::from_millis(5))),
-        Box::pin(async { 7 }),
-    ];
+    let mut queue: Vec<Pin<Box<dyn Future<Output = u64> + Send>>> =
+        vec![Box::pin(sum_after(Duration::from_millis(5))), Box::pin(async { 7 })];
     queue.reverse(); // moves the boxes; the futures inside stay where they were pinned
     for fut in queue {
         println!("moved boxed future's result: {}", fut.await);

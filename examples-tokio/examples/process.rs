@@ -1,33 +1,26 @@
 //! Child processes with `tokio::process::Command`: output, piped stdin, failures and timeouts.
 //!
-//! `output()` runs a command to the end and collects its status, stdout and stderr. Feeding a
-//! child through its stdin needs two things: close stdin when done (drop it), or the child waits
-//! for more input forever; and read its stdout *while* writing. A pipe holds little (64 KiB by
-//! default on Linux): a child like `cat` that writes as it reads blocks once nobody empties its stdout,
-//! stops reading its stdin, and a parent that writes everything before reading blocks too. That
-//! deadlock is shown here, caught by a timeout. A non-zero exit is a normal `ExitStatus` to check,
-//! a missing program is an `io::Error` of kind `NotFound`, and a child that runs too long is
-//! killed *and waited for* (`Child::kill` does both), so it does not linger as a zombie;
-//! `kill_on_drop(true)` covers the paths that return early with `?`.
+//! `output()` runs a command to the end and collects status, stdout and stderr. Feeding a child's
+//! stdin takes two things: drop stdin when done, or the child waits for more forever; and read its
+//! stdout *while* writing, or a child like `cat` blocks on its full stdout pipe (64 KiB on Linux),
+//! stops reading, and the parent's writes block too: a deadlock, shown here, caught by a timeout.
+//! A non-zero exit is a status to check, a missing program a `NotFound` error; a child that runs
+//! too long is killed *and waited for* (`kill().await`); `kill_on_drop(true)` covers early `?`s.
 //!
-//! Guide: 教程 进程和信号 (进程管理).
-//! The tutorial writes all of stdin before reading any stdout (a deadlock once the data outgrows
-//! the pipes), skips silently if stdin is not piped, and sets no time limit nor `kill_on_drop` (a
-//! `Child` dropped by an early `?` keeps running); this reads and writes concurrently, kills what
-//! runs too long, and adds the failure cases.
+//! Guide: 教程 进程和信号 (进程管理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example process
 //! ```
 //!
-//! Prints `echo`'s status and output, three lines sorted by `sort`, a 4 MiB write to `cat`
-//! detected as stuck and then the same data through `cat` read concurrently, a non-zero exit, a
-//! missing program's `NotFound`, and `sleep 10` killed after 100 ms. Unix only (`echo`, `sort`,
-//! `cat`, `sh`, `sleep`).
+//! Prints `echo`'s status and output, three lines sorted by `sort`, a 4 MiB write to `cat` stuck,
+//! the same data through `cat` read concurrently, a non-zero exit, a missing program's `NotFound`
+//! and `sleep 10` killed after 100 ms. Unix only (`echo`, `sort`, `cat`, `sh`, `sleep`).
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["io-util", "macros", "process", "rt-multi-thread", "time"] }
+//! tokio = { version = "1", features = [
+//!     "io-util", "macros", "process", "rt-multi-thread", "time"] }
 //! anyhow = "1"
 //! ```
 
@@ -62,7 +55,8 @@ async fn sort(input: &str) -> anyhow::Result<String> {
         drop(stdin);
         std::io::Result::Ok(())
     };
-    // `wait_with_output` reads stdout (and stderr) while `feed` writes.
+    // `wait_with_output` reads the piped stdout while `feed` writes; stderr, not piped, goes to
+    // the parent's stderr.
     let ((), output) = tokio::try_join!(feed, child.wait_with_output())?;
     anyhow::ensure!(output.status.success(), "sort failed: {}", output.status);
     Ok(String::from_utf8(output.stdout)?)
@@ -120,15 +114,8 @@ async fn write_and_read(data: &[u8]) -> anyhow::Result<usize> {
 
 async fn run() -> anyhow::Result<()> {
     // 1. Run to the end and collect everything.
-    let output = Command::new("echo")
-        .arg("hello from a child")
-        .output()
-        .await?;
-    println!(
-        "echo: {}, stdout {:?}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout)
-    );
+    let output = Command::new("echo").arg("hello from a child").output().await?;
+    println!("echo: {}, stdout {:?}", output.status, String::from_utf8_lossy(&output.stdout));
 
     // 2. Piped stdin: a little, and a lot.
     println!("sort: {:?}", sort("cherry\napple\nbanana\n").await?);
@@ -138,10 +125,8 @@ async fn run() -> anyhow::Result<()> {
     println!("cat, writing and reading concurrently: {echoed} bytes back, identical");
 
     // 3. Failures: a non-zero exit is a status to check; a missing program is an error.
-    let output = Command::new("sh")
-        .args(["-c", "echo 'no such table' >&2; exit 3"])
-        .output()
-        .await?;
+    let output =
+        Command::new("sh").args(["-c", "echo 'no such table' >&2; exit 3"]).output().await?;
     println!(
         "sh: success {}, exit code {:?}, stderr {:?}",
         output.status.success(),
@@ -172,10 +157,7 @@ async fn run() -> anyhow::Result<()> {
         (None, Some(signal)) => format!("killed by signal {signal}"),
         (None, None) => status.to_string(),
     };
-    println!(
-        "sleep 10: stopped after {} ms, {how}",
-        started.elapsed().as_millis()
-    );
+    println!("sleep 10: stopped after {} ms, {how}", started.elapsed().as_millis());
     Ok(())
 }
 

@@ -1,21 +1,20 @@
-//! Building a tokio runtime by hand: which flavor you get, how many workers, and what threads are named.
+//! Building a tokio runtime by hand: its flavor, its worker count, and what its threads are named.
 //!
-//! `#[tokio::main]` hides the runtime; building one yourself is how you choose its shape. The guides
-//! call `Runtime::new()` a single-thread runtime. It is not: it is the multi-thread scheduler with
-//! one worker per core (`available_parallelism`, or the `TOKIO_WORKER_THREADS` variable). A
-//! single-thread runtime is `Builder::new_current_thread()`: it runs every task on the thread that
-//! calls `block_on`. This program asks each runtime what it really is instead of trusting a label.
+//! `#[tokio::main]` hides the runtime; building one yourself is how you choose its shape.
+//! `Runtime::new()` is not single-threaded: it is the multi-thread scheduler with one worker per
+//! core (`available_parallelism`, or the `TOKIO_WORKER_THREADS` variable). A single-thread runtime
+//! is `Builder::new_current_thread()`: it runs every task on the thread that calls `block_on`. This
+//! program asks each runtime what it is (`runtime_flavor()`, `num_workers()`) instead of trusting a
+//! label, and sizes workers with the standard library's `available_parallelism`, not `num_cpus`.
 //!
-//! Guide: 指南 2.5.2.1 项目初始化 (运行时配置), 2.5.7.1 任务调度器; 教程 运行时管理 (自定义运行时, 运行时配置).
-//! The guides label `Runtime::new()` single-threaded and size workers with `num_cpus`; this prints the
-//! flavor and worker count each runtime reports, sized with the standard library's `available_parallelism`.
+//! Guide: 指南 2.5.2.1 项目初始化 (运行时配置), 2.5.7.1 任务调度器; 教程 运行时管理 (自定义运行时, 运行时配置); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example runtime_builder
 //! ```
 //!
-//! Prints one line per runtime: its flavor (`MultiThread` for `Runtime::new()`), its worker count and
-//! the name of the thread a spawned task ran on.
+//! Prints the core count, then one line per runtime: its flavor (`MultiThread` for
+//! `Runtime::new()`), its worker count and the name of the thread a spawned task ran on.
 //!
 //! ```toml
 //! [dependencies]

@@ -1,13 +1,13 @@
 //! `Handle`: reaching a running tokio runtime from a plain thread, and joining that thread.
 //!
 //! Code outside the runtime (a callback from a C library, a thread you started yourself) has no
-//! runtime of its own: `Handle::try_current()` fails there, and `tokio::spawn` would panic. Give it
-//! a `Handle`, taken with `Handle::current()` inside the runtime, and it can spawn onto the runtime,
-//! or block on a future with `Handle::block_on` (fine on a plain thread, never on a runtime thread).
+//! runtime of its own: `Handle::try_current()` fails there, and `tokio::spawn` would panic. Give
+//! it a `Handle`, taken with `Handle::current()` inside the runtime, and it can spawn onto the
+//! runtime, block on a future with `Handle::block_on` (fine on a plain thread, never on a runtime
+//! thread), or `enter()` the runtime so that the implicit lookups work. The thread is then joined,
+//! through `spawn_blocking` so that waiting for it does not block a runtime worker.
 //!
-//! Guide: 教程 运行时管理 (运行时句柄).
-//! The guide starts the thread and never joins it, so its output may never appear; here the thread
-//! is joined, through `spawn_blocking` so that waiting for it does not block a runtime worker.
+//! Guide: 教程 运行时管理 (运行时句柄); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example runtime_handle
@@ -28,17 +28,11 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 
 async fn run() -> anyhow::Result<()> {
-    println!(
-        "runtime task sees a runtime: {}",
-        Handle::try_current().is_ok()
-    );
+    println!("runtime task sees a runtime: {}", Handle::try_current().is_ok());
     let handle = Handle::current();
 
     let plain = thread::spawn(move || -> anyhow::Result<()> {
-        println!(
-            "plain thread sees a runtime: {}",
-            Handle::try_current().is_ok()
-        );
+        println!("plain thread sees a runtime: {}", Handle::try_current().is_ok());
 
         // Block this (non-runtime) thread until a future finishes on the runtime's drivers.
         let answer = handle.block_on(async {
@@ -55,10 +49,7 @@ async fn run() -> anyhow::Result<()> {
         // `enter` makes this thread's "current runtime" the handle's, so APIs that look it up
         // implicitly (`tokio::spawn`, `Handle::current`) work here while the guard lives.
         let _guard = handle.enter();
-        println!(
-            "plain thread inside enter(): sees a runtime: {}",
-            Handle::try_current().is_ok()
-        );
+        println!("plain thread inside enter(): sees a runtime: {}", Handle::try_current().is_ok());
         Ok(())
     });
 

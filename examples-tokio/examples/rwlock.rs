@@ -6,8 +6,7 @@
 //! tokio's `RwLock` is fair (write-preferring): once a writer is queued, readers that arrive
 //! after it queue behind it, so a steady stream of readers cannot starve the writer.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁).
-//! The guide never joins its tasks and leaves reader/writer order to a sleep or to chance; here a barrier fixes the order and every task is joined.
+//! Guide: 指南 2.5.2.5 同步原语 (RwLock); 教程 并发控制 (读写锁); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example rwlock
@@ -68,15 +67,9 @@ async fn run() -> anyhow::Result<()> {
     let waited = writer.await?;
     for reader in readers {
         let len = reader.await?;
-        anyhow::ensure!(
-            len == 3,
-            "a reader saw {len} items: the writer got in early"
-        );
+        anyhow::ensure!(len == 3, "a reader saw {len} items: the writer got in early");
     }
-    println!(
-        "writer waited {} ms for the readers to release",
-        waited.as_millis()
-    );
+    println!("writer waited {} ms for the readers to release", waited.as_millis());
     println!("final data: {:?}", *data.read().await);
     Ok(())
 }

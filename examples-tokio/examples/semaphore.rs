@@ -5,8 +5,7 @@
 //! takes about 200 ms: neither the 50 ms of running all ten at once nor the 500 ms of one at a
 //! time. `acquire` fails only once the semaphore is closed, and that error is passed up with `?`.
 //!
-//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量).
-//! The guide `unwrap`s `acquire()` and only prints from racing tasks; here the error is propagated and the limit is measured.
+//! Guide: 指南 2.5.2.5 同步原语 (Semaphore); 教程 并发控制 (信号量); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example semaphore
@@ -58,10 +57,7 @@ async fn run() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
 
-    println!(
-        "{TASKS} tasks, {PERMITS} permits: peak {}",
-        peak.load(Ordering::SeqCst)
-    );
+    println!("{TASKS} tasks, {PERMITS} permits: peak {}", peak.load(Ordering::SeqCst));
     println!("all done after {} ms", elapsed.as_millis());
     Ok(())
 }

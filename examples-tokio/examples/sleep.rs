@@ -1,13 +1,12 @@
-//! `tokio::time::sleep`: a timer that waits at least as long as asked and never blocks the runtime.
+//! `tokio::time::sleep`: a timer that waits at least as long as asked and blocks no thread.
 //!
 //! `sleep` registers a deadline with the runtime's timer and yields; the task is woken once the
 //! deadline has passed, so the measured wait is never shorter than requested (it is often a
 //! millisecond or so longer: the timer has millisecond resolution and the woken task must be
-//! scheduled again). No thread is blocked while the timer is pending, so three tasks that each sleep
-//! 100 ms finish together after about 100 ms, not 300.
+//! scheduled again). No thread is blocked while the timer is pending, so three tasks that each
+//! sleep 100 ms finish together after about 100 ms, not 300.
 //!
-//! Guide: 指南 2.5.2.6 定时器 (sleep); 教程 定时器和延迟 (基本定时器).
-//! The guides sleep 1 s and 500 ms and print a raw `Instant`; this sleeps 100 ms and prints elapsed milliseconds.
+//! Guide: 指南 2.5.2.6 定时器 (sleep); 教程 定时器和延迟 (基本定时器); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example sleep
@@ -33,11 +32,7 @@ const NAP: Duration = Duration::from_millis(100);
 async fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     sleep(NAP).await;
-    println!(
-        "one sleep of {} ms took {} ms",
-        NAP.as_millis(),
-        started.elapsed().as_millis()
-    );
+    println!("one sleep of {} ms took {} ms", NAP.as_millis(), started.elapsed().as_millis());
 
     // Each task sleeps on its own; while they wait, the runtime's threads are free, so the three
     // timers run down side by side.

@@ -1,13 +1,14 @@
-//! `tokio::time::sleep_until`: wake at an instant, and keep periodic work on schedule without drift.
+//! `sleep_until`: wake at an instant, and keep periodic work on schedule without drift.
 //!
 //! `sleep(period)` measures from whenever it is called, so in a loop the time spent working (and
 //! any late wake-up) is added to every period and the schedule drifts. Computing each deadline
 //! from the previous one (`next += period`) and waiting with `sleep_until(next)` absorbs the work
-//! time instead: run `k` starts `k` periods after the start, however long each run took.
-//! `tokio::time::interval` is the library form of this pattern; reach for it in real code.
+//! time instead: run `k` starts `k` periods after the start while each run is shorter than the
+//! period; a run longer than that makes the next ones start back to back until it catches up.
+//! `tokio::time::interval` is the library form of this pattern (its default catch-up is that
+//! burst, `MissedTickBehavior::Burst`); reach for it in real code.
 //!
-//! Guide: 教程 定时器和延迟 (高级定时器).
-//! The guide waits 5 s, then 1 s per run; this keeps to milliseconds and times the deadline loop against a naive `sleep` loop.
+//! Guide: 教程 定时器和延迟 (高级定时器); it waits 5 s, then 1 s a run; here ms, against a naive loop.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example sleep_until
@@ -59,18 +60,11 @@ async fn scheduled_loop() -> Duration {
 async fn run() {
     let started = Instant::now();
     sleep_until(started + Duration::from_millis(100)).await;
-    println!(
-        "sleep_until(now + 100 ms) woke after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("sleep_until(now + 100 ms) woke after {} ms", started.elapsed().as_millis());
 
     // Both loops run side by side; they only wait on timers, so neither slows the other down.
     let (naive, scheduled) = tokio::join!(naive_loop(), scheduled_loop());
-    println!(
-        "{RUNS} runs, {} ms period, {} ms work each:",
-        PERIOD.as_millis(),
-        WORK.as_millis()
-    );
+    println!("{RUNS} runs, {} ms period, {} ms work each:", PERIOD.as_millis(), WORK.as_millis());
     println!("  sleep(period) then work: {} ms", naive.as_millis());
     println!("  sleep_until(next):       {} ms", scheduled.as_millis());
 }

@@ -1,4 +1,4 @@
-//! `tokio::spawn`: tasks that own their data, run concurrently, and hand results back through `JoinHandle`s.
+//! `tokio::spawn`: tasks that own their data, run concurrently, and return results by `JoinHandle`.
 //!
 //! A spawned task may outlive the function that spawned it, so its future must be `'static`: it
 //! cannot borrow the caller's locals, and `async move` gives it its own copy of everything it uses.
@@ -6,15 +6,14 @@
 //! `Result<T, JoinError>`, an `Err` when the task panicked or was aborted. Here that error goes up
 //! with `?` instead of being unwrapped into a second panic.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn); 教程 核心概念 (任务和线程).
-//! The guides `unwrap()` the `JoinHandle`'s result; this propagates a `JoinError` with `?`.
+//! Guide: 指南 2.5.2.2 任务调度 (spawn); 教程 核心概念 (任务和线程); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example spawn
 //! ```
 //!
-//! Prints each task's result in spawn order, then that the three 50 ms tasks finished together after
-//! about 50 ms, not 150.
+//! Prints each task's result in spawn order, then that the three 50 ms tasks finished together
+//! after about 50 ms, not 150.
 //!
 //! ```toml
 //! [dependencies]
@@ -47,10 +46,7 @@ async fn run() -> anyhow::Result<()> {
         let line = handle.await?;
         println!("{line}");
     }
-    println!(
-        "three tasks sleeping 50 ms each finished after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("three tasks sleeping 50 ms each finished after {} ms", started.elapsed().as_millis());
     Ok(())
 }
 

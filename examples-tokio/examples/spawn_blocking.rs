@@ -1,14 +1,15 @@
-//! `spawn_blocking`: run blocking or CPU-heavy code off the runtime's threads and get its result back.
+//! `spawn_blocking`: blocking or CPU-heavy code off the runtime's threads, and its result back.
 //!
 //! A task that blocks its thread (a `std::thread::sleep`, a long loop, a blocking file or database
 //! call) stops every other task scheduled on that thread. `spawn_blocking` moves the closure to a
 //! separate pool of threads meant for blocking, and its return value comes back through the
-//! `JoinHandle`. On a current-thread runtime, with exactly one thread for all tasks, the difference
-//! is stark: a ticker task keeps ticking while a job blocks in the pool, and is frozen when the same
-//! job blocks the runtime thread itself.
+//! `JoinHandle`. On a current-thread runtime, one thread for all tasks, the difference is stark: a
+//! ticker task keeps ticking while a job blocks in the pool, and is frozen while the same job
+//! blocks the runtime thread itself. tokio's own caveats for CPU-heavy work: the pool grows to 512
+//! threads by default, and a job cannot be aborted once it runs (`abort()` has no effect then);
+//! sustained CPU work belongs on rayon or a dedicated thread pool.
 //!
-//! Guide: 指南 2.5.2.2 任务调度 (spawn_blocking), 2.5.9.3 避免阻塞; 教程 性能调优 (任务调度优化).
-//! The tutorial's `let mut sum = 0` sums 0..1_000_000 in an inferred `i32`, which overflows (a panic in debug builds); this sums into a `u64`.
+//! Guide: 指南 2.5.2.2 任务调度 (spawn_blocking), 2.5.9.3 避免阻塞; 教程 性能调优 (任务调度优化); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example spawn_blocking

@@ -7,16 +7,15 @@
 //! yields in input order. tokio's own stream helpers live in the separate `tokio-stream` crate;
 //! this uses `futures`, as the guide does.
 //!
-//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理).
-//! The guide's async-iteration snippet uses `sleep` and `Duration` without importing them; this builds as written.
+//! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example stream
 //! ```
 //!
 //! Prints the doubled even numbers `[4, 8, 12, 16, 20]`, three word lengths taken with `while let`
-//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about 50 ms,
-//! although the last word's step finished first.
+//! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about
+//! 50 ms, although the last word's step finished first.
 //!
 //! ```toml
 //! [dependencies]
@@ -42,11 +41,8 @@ async fn measure(word: &'static str) -> (&'static str, usize) {
 
 async fn run() {
     // `filter` takes its predicate's answer as a future; `ready` wraps a plain bool.
-    let doubled_evens: Vec<i32> = stream::iter(1..=10)
-        .filter(|x| future::ready(x % 2 == 0))
-        .map(|x| x * 2)
-        .collect()
-        .await;
+    let doubled_evens: Vec<i32> =
+        stream::iter(1..=10).filter(|x| future::ready(x % 2 == 0)).map(|x| x * 2).collect().await;
     println!("even numbers in 1..=10, doubled: {doubled_evens:?}");
 
     let started = Instant::now();
@@ -57,10 +53,7 @@ async fn run() {
     while let Some((word, len)) = lengths.next().await {
         println!("  {word}: {len}");
     }
-    println!(
-        "  50 + 40 + 20 ms of steps took {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("  50 + 40 + 20 ms of steps took {} ms", started.elapsed().as_millis());
 
     let started = Instant::now();
     let lengths: Vec<_> = stream::iter(WORDS).map(measure).buffered(3).collect().await;

@@ -5,8 +5,7 @@
 //! concurrent requests. Every result is joined and added up, so nothing is lost, and when the
 //! function returns no task of it is left running: the runtime's alive-task count is back to 0.
 //!
-//! Guide: 教程 最佳实践 1 合理的任务分解.
-//! The guide spawns every chunk at once (no bound), copies each chunk (`to_vec`), and returns without joining, so its caller cannot know when, or whether, the work was done: run here, it returns with nothing processed.
+//! Guide: 教程 最佳实践 1 合理的任务分解; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example task_decomposition
@@ -106,10 +105,7 @@ async fn run() -> anyhow::Result<()> {
         "bounded: {} chunks, at most {MAX_IN_FLIGHT} in flight (peak {peak})",
         ITEMS / CHUNK_SIZE
     );
-    println!(
-        "bounded: {items} items, sum {sum}, after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("bounded: {items} items, sum {sum}, after {} ms", started.elapsed().as_millis());
     println!("bounded: tasks still alive: {}", metrics.num_alive_tasks());
 
     let progress = Arc::new(Progress::default());

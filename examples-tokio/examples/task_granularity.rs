@@ -6,8 +6,7 @@
 //! work into chunks of 1,000 items keeps all workers busy with a hundred tasks instead of a
 //! hundred thousand, and gives the same answer.
 //!
-//! Guide: 指南 2.5.9.1 任务设计 (任务粒度).
-//! The guide's "bad" `async fn tiny_task() { 1 + 1 }` does not compile (E0308: its body is an integer but the function returns `()`; it needs `-> i32`), and even then is not worth a task; here the overhead is measured instead.
+//! Guide: 指南 2.5.9.1 任务设计 (任务粒度); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example task_granularity
@@ -33,9 +32,7 @@ fn square(i: u64) -> u64 {
 }
 
 async fn one_task_per_item() -> anyhow::Result<u64> {
-    let handles: Vec<_> = (0..ITEMS)
-        .map(|i| tokio::spawn(async move { square(i) }))
-        .collect();
+    let handles: Vec<_> = (0..ITEMS).map(|i| tokio::spawn(async move { square(i) })).collect();
     let mut total = 0;
     for handle in handles {
         total += handle.await?;
@@ -69,10 +66,7 @@ async fn run() -> anyhow::Result<()> {
 
     anyhow::ensure!(per_item == expected && per_chunk == expected, "wrong sum");
     println!("sum of squares of 0..{ITEMS}: {expected}");
-    println!(
-        "one task per item:       {ITEMS} tasks, {} ms",
-        per_item_time.as_millis()
-    );
+    println!("one task per item:       {ITEMS} tasks, {} ms", per_item_time.as_millis());
     println!(
         "one task per {CHUNK} items: {} tasks, {} ms",
         ITEMS / CHUNK,

@@ -7,8 +7,7 @@
 //! awaiting it afterwards confirms it stopped (`is_cancelled()`). A `JoinSet` or tokio-util's
 //! `AbortOnDropHandle` does the same by owning the task, so leaving the scope cancels it.
 //!
-//! Guide: 教程 故障排除 1 任务泄漏.
-//! The guide's "solution" `timeout(Duration::from_secs(5), handle)` still leaks: on timeout the handle is dropped, which detaches the task and leaves it running; here the handle is borrowed and the task aborted.
+//! Guide: 教程 故障排除 1 任务泄漏; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example task_leak
@@ -58,10 +57,7 @@ async fn run() -> anyhow::Result<()> {
     if timeout(PATIENCE, handle).await.is_ok() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "guide: timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("guide: timed out after {} ms", started.elapsed().as_millis());
     println!(
         "guide: the job then ticked {} more times in 50 ms: leaked, and no handle is left to stop it",
         ticks_in_next_50_ms(&ticks).await
@@ -73,10 +69,7 @@ async fn run() -> anyhow::Result<()> {
     if timeout(PATIENCE, &mut handle).await.is_ok() {
         anyhow::bail!("the 10 s job finished within 50 ms");
     }
-    println!(
-        "fix:   timed out after {} ms",
-        started.elapsed().as_millis()
-    );
+    println!("fix:   timed out after {} ms", started.elapsed().as_millis());
     handle.abort();
     // `abort()` only requests cancellation; the task is gone once awaiting it says so.
     match handle.await {

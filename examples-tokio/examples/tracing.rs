@@ -1,23 +1,20 @@
-//! Tracing: spans that follow async work, levels and fields, and an `EnvFilter` that picks the lines.
+//! Tracing: spans that follow async work, levels and fields, and an `EnvFilter` to pick the lines.
 //!
 //! A log line from async code is useless without its context: which request, which task. A span
-//! carries that context; `#[instrument]` opens one per call of an async fn, and `.instrument(span)`
-//! attaches one to a spawned future, so every line the task logs, before and after each `.await`
-//! and on whichever worker thread polls it, is prefixed with the span and its fields. The filter
-//! decides what is shown: `info` hides `debug!`, `info,my_app=debug` shows debug for one target
-//! (your crate) while dependencies stay at `info`. The same work runs twice here, under two filters.
+//! carries it: `#[instrument]` opens one per call of an async fn, `.instrument(span)` attaches one
+//! to a spawned future, and every line logged inside, after each `.await` and on any worker thread,
+//! carries the span and its fields. The filter (`RUST_LOG` if set, else `info`) picks the lines:
+//! `info` hides `debug!`; `info,tracing=debug` adds debug for `tracing`, this example's crate.
 //!
-//! Guide: 指南 2.5.8.2 Tracing; 教程 故障排除 (4. 调试技巧).
-//! The 教程 snippet's `tracing_subscriber::fmt::init()` hides the `debug!` lines it says it enables (without `RUST_LOG` it shows INFO and up, or only ERROR with the `env-filter` feature); here the filter is `RUST_LOG` when set, else `info`, and run 2 shows what a debug directive adds.
+//! Guide: 指南 2.5.8.2 Tracing; 教程 故障排除 (4. 调试技巧); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example tracing
 //! RUST_LOG=debug cargo run -p examples-tokio --example tracing
 //! ```
 //!
-//! With `RUST_LOG` unset, run 1 prints only INFO, WARN and ERROR lines, and run 2 the same plus three
-//! DEBUG lines. Every line of `fetch_user` starts with `fetch_user{id=..}:`, and every line of the
-//! spawned task with `report{job=1}:`, the one after its `.await` included.
+//! With `RUST_LOG` unset, run 1 prints only INFO, WARN and ERROR lines, run 2 three DEBUG lines
+//! more; lines in `fetch_user` carry `fetch_user{id=..}:`, those of the task `report{job=1}:`.
 //!
 //! ```toml
 //! [dependencies]
@@ -72,9 +69,7 @@ async fn workload() -> anyhow::Result<()> {
     // The span goes with the future, so it is entered on every poll, on any worker thread.
     // `with_current_subscriber` is needed only because this example swaps subscribers per run:
     // a spawned task does not inherit a scoped one. With a global subscriber (`.init()`) drop it.
-    let task = report
-        .instrument(info_span!("report", job = 1))
-        .with_current_subscriber();
+    let task = report.instrument(info_span!("report", job = 1)).with_current_subscriber();
     tokio::spawn(task).await?;
     Ok(())
 }
@@ -92,9 +87,8 @@ fn subscriber(filter: EnvFilter) -> impl Subscriber + Send + Sync {
 
 async fn run() -> anyhow::Result<()> {
     // What a program would install at start: `RUST_LOG` when it is set, `info` otherwise.
-    let from_env = EnvFilter::builder()
-        .with_default_directive(LevelFilter::INFO.into())
-        .from_env_lossy();
+    let from_env =
+        EnvFilter::builder().with_default_directive(LevelFilter::INFO.into()).from_env_lossy();
     println!("run 1, filter `{from_env}`:");
     workload().with_subscriber(subscriber(from_env)).await?;
 

@@ -6,8 +6,7 @@
 //! are overwritten. That is right for state (configuration, progress, a shutdown flag) and wrong
 //! for events. When the sender is dropped, `changed()` returns `Err` once everything is seen.
 //!
-//! Guide: 指南 2.5.2.4 异步通道 (watch).
-//! The guide prints every value as if watch delivered each one; part 2 shows a burst of sends collapsing into the last value.
+//! Guide: 指南 2.5.2.4 异步通道 (watch); see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example watch

@@ -2,13 +2,12 @@
 //!
 //! `Arc` frees its value when the last strong reference goes. A parent that holds its children in
 //! `Arc`s, and children that hold their parent in an `Arc`, keep each other's counts at 1 forever
-//! once the outside handles are gone: a leak no tool reports, common in long-lived async services
-//! where tasks, registries and callbacks all hold `Arc` clones. The owning direction (parent to
-//! child) stays strong; the back pointer becomes a `Weak`, which `upgrade()`s while the parent lives
-//! and does not keep it alive. Every node counts its own drop here, so a leak is a number.
+//! once the outside handles are gone: a silent leak, common in long-lived async services where
+//! tasks, registries and callbacks all hold `Arc` clones. The owning direction (parent to child)
+//! stays strong; the back pointer becomes a `Weak`, which `upgrade()`s while the parent lives and
+//! does not keep it alive. Every node counts its own drop here, so a leak is a number.
 //!
-//! Guide: 教程 故障排除 3 内存泄漏.
-//! The guide makes the forward `next` pointer of its list weak, the wrong direction: nothing then owns the rest of the list, which is freed at once; the weak link belongs on the back pointer.
+//! Guide: 教程 故障排除 3 内存泄漏; see README, Errata.
 //!
 //! ```text
 //! cargo run -p examples-tokio --example weak_refs
@@ -54,11 +53,7 @@ struct Node {
 impl Node {
     fn new(parent: ParentLink) -> Arc<Node> {
         let children = Mutex::default();
-        Arc::new(Node {
-            parent,
-            children,
-            _counter: DropCounter,
-        })
+        Arc::new(Node { parent, children, _counter: DropCounter })
     }
 
     /// A new child of `parent`, added to its children.
@@ -112,19 +107,10 @@ async fn run() -> anyhow::Result<()> {
 
     // The guide's way round: the only strong reference to node 2 is the local `second`.
     let head = {
-        let second = Arc::new(ListNode {
-            value: 2,
-            next: None,
-        });
-        ListNode {
-            value: 1,
-            next: Some(Arc::downgrade(&second)),
-        }
+        let second = Arc::new(ListNode { value: 2, next: None });
+        ListNode { value: 1, next: Some(Arc::downgrade(&second)) }
     };
-    let next = head
-        .next
-        .and_then(|next| next.upgrade())
-        .map(|node| node.value);
+    let next = head.next.and_then(|next| next.upgrade()).map(|node| node.value);
     println!(
         "guide's weak next:  list {} -> {next:?}: node 2 was freed as soon as it was built",
         head.value
