@@ -2,8 +2,8 @@
 //! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/agnostic.rs
 //!
 //! Library code that only needs "something I can read and write" should not pick a runtime for its
-//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io` traits,
-//! and the tokio and smol twins call the very same functions. Next to the smol twin:
+//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io`
+//! traits, and the tokio and smol twins call the very same functions. Next to the smol twin:
 //! - the same I/O traits: both runtimes' sockets implement `futures::io` with no adapter (tokio's
 //!   twin goes through `tokio_util::compat`);
 //! - dropping the server's `JoinHandle` would detach its task, where a dropped smol `Task` cancels.

@@ -3,9 +3,9 @@
 //!
 //! A stop signal asks; the task decides when to stop. Here it is a channel nobody sends on:
 //! dropping its one `Sender` closes it for every `Receiver` clone; one worker checks it between
-//! units, another waits on it beside its inbox. `cancel().await` stops a task without asking;
-//! dropping a future (`timeout`, a losing branch) does the same, and what it held is gone: it was
-//! cancel-safe only if that loses nothing. Next to the smol twin:
+//! units, another waits on it first, beside a flooded inbox. `cancel().await` stops a task without
+//! asking; dropping a future (`timeout`, a losing branch) does the same, and what it held is gone:
+//! it was cancel-safe only if that loses nothing. Next to the smol twin:
 //! - one channel, no child tokens: `close()` on any clone closes it for all (the first line below);
 //! - a dropped `JoinHandle` detaches its task, where a dropped smol `Task` cancels it.
 //!
@@ -14,8 +14,8 @@
 //! cargo run -p examples-async-std --example cancellation
 //! ```
 //! Prints that closing one clone closed all; that the stop came as unit 3 began and only that unit
-//! finished after it (about 90 ms in all); that a detached task kept ticking and a cancelled one
-//! did not; then the messages lost by a dropped future and kept by its fix.
+//! finished after it (about 90 ms in all), the message worker at once; that a detached task kept
+//! ticking and a cancelled one did not; then what a dropped future lost and its fix kept.
 //!
 //! ```toml
 //! [dependencies]
@@ -53,23 +53,40 @@ async fn unit_worker(stop: Receiver<()>, progress: Sender<u32>) -> u32 {
     finished
 }
 
-/// Waits on its inbox and on the stop signal at once.
-async fn message_worker(stop: Receiver<()>, inbox: Receiver<&str>) -> String {
-    let mut handled = Vec::new();
+/// Handles its inbox until `stop` closes, then drains what is already queued. Returns when it
+/// stopped and how many messages it drained.
+async fn message_worker(stop: Receiver<()>, inbox: Receiver<u64>) -> (Instant, usize) {
     loop {
         // `select_biased!` (from `futures`) is tokio's `select!` with `biased;`.
         select_biased! {
-            // Queued messages first, then the stop request; `recv` is cancel-safe, so losing
-            // the race to the stop signal drops no message.
+            // The stop request first: polled first, a flooded inbox would win every pass and the
+            // stop would wait for as long as messages keep coming. Nothing is ever sent on
+            // `stop`: this completes, with `Err`, once it is closed.
+            _ = stop.recv().fuse() => break,
+            // `recv` is cancel-safe: losing the race to the stop signal drops no message.
             message = inbox.recv().fuse() => match message {
-                Ok(message) => handled.push(message),
+                Ok(_message) => task::sleep(Duration::from_millis(1)).await, // its handling
                 Err(_closed) => break,
             },
-            // Nothing is ever sent on `stop`: this completes, with `Err`, once it is closed.
-            _ = stop.recv().fuse() => break,
         }
     }
-    format!("message worker: handled {handled:?}, stopped while waiting for more")
+    let stopped = Instant::now();
+    // Senders now fail; what they queued before is still ours to take, without waiting.
+    inbox.close();
+    let mut drained = 0;
+    while inbox.try_recv().is_ok() {
+        drained += 1;
+    }
+    (stopped, drained)
+}
+
+/// Keeps `inbox` full for up to 2 s, or until it is closed.
+async fn flood(inbox: Sender<u64>) {
+    let started = Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(2) && inbox.send(n).await.is_ok() {
+        n += 1;
+    }
 }
 
 /// Ticks `ticks` every 10 ms until `stop` closes. `_alive` is dropped when the task ends, however
@@ -117,8 +134,7 @@ async fn run() -> anyhow::Result<()> {
     let (inbox_tx, inbox_rx) = channel::bounded(8);
     let units = task::spawn(unit_worker(stop.clone(), progress_tx));
     let messages = task::spawn(message_worker(stop.clone(), inbox_rx));
-    inbox_tx.send("a").await?;
-    inbox_tx.send("b").await?;
+    let flooder = task::spawn(flood(inbox_tx));
     // Stop as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
     while let Ok(unit) = progress_rx.recv().await {
         if unit == STOP_AT {
@@ -127,6 +143,7 @@ async fn run() -> anyhow::Result<()> {
     }
     // The only `Sender` goes: the channel closes, and every clone of `stop` sees it.
     drop(stop_tx);
+    let stopped_at = Instant::now();
     // No `?`: awaiting a `JoinHandle` gives the task's output itself.
     let finished = units.await;
     println!("unit worker: finished {finished} whole units, then cleaned up");
@@ -135,7 +152,10 @@ async fn run() -> anyhow::Result<()> {
         "  units finished after the stop (sent as unit {STOP_AT} began): {}",
         finished.saturating_sub(STOP_AT - 1)
     );
-    println!("{}", messages.await);
+    let (stopped, drained) = messages.await;
+    let latency = stopped.saturating_duration_since(stopped_at).as_millis();
+    println!("message worker: stopped {latency} ms after the stop, then drained {drained} queued");
+    flooder.await;
     println!("tree stopped {} ms after start", started.elapsed().as_millis());
 
     // Dropping the handle detaches the task: it goes on until it stops by itself.

@@ -1,8 +1,8 @@
 //! Runtime-agnostic protocol code: framing written once against `futures::io`, driven by smol.
 //!
 //! Library code that only needs "something I can read and write" should not pick a runtime for its
-//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io` traits,
-//! and the tokio and async-std twins call the very same functions. Differences from tokio:
+//! users. `frame::{read_frame, write_frame}` (`frame/mod.rs`) are written against the `futures::io`
+//! traits, and the tokio and async-std twins call the very same functions. Differences from tokio:
 //! - no compat layer: `smol::io::{AsyncRead, AsyncWrite}` *are* the `futures-io` traits, so a
 //!   `smol::net::TcpStream` goes straight in (tokio's twin goes through `tokio_util::compat`).
 //! - awaiting the server's `Task` gives its output itself: `server.await?` takes one `?`, not two.

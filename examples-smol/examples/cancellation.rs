@@ -1,10 +1,10 @@
 //! Cancellation: ask a tree of tasks to stop through closed channels, or drop a future or a `Task`.
 //!
-//! A token asks; the task decides when to stop. One worker checks it between units, another
-//! waits on it beside its inbox; both hold child tokens, so cancelling the parent stops the tree
-//! and cancelling a child leaves the parent alone. Dropping a future (a timeout, a losing branch)
-//! or a `Task` stops it at its `.await`, and what it held is gone: it was cancel-safe only if that
-//! loses nothing. Differences from tokio:
+//! A token asks; the task decides when to stop. One worker checks it between units, another waits
+//! on it beside a flooded inbox, the token first; both hold child tokens, so cancelling the parent
+//! stops the tree and cancelling a child leaves the parent alone. Dropping a future (a timeout, a
+//! losing branch) or a `Task` stops it at its `.await`, and what it held is gone: cancel-safe only
+//! if that loses nothing. Differences from tokio:
 //! - no `CancellationToken`: the `Token` below is channels that are only ever closed.
 //! - no `abort()`: drop the `Task`, or `task.cancel().await` (`None` if it never finished).
 //!
@@ -14,8 +14,8 @@
 //! cargo run -p examples-smol --example cancellation
 //! ```
 //!
-//! Prints that the stop came as unit 3 began and only that unit finished after it (about 90 ms in
-//! all); then the messages lost by a dropped future and a cancelled task, and kept by the fix.
+//! Prints that the stop came as unit 3 began, only that unit finishing after it (about 90 ms in
+//! all), and the message worker stopping at once; then what dropped futures and tasks lost or kept.
 //!
 //! ```toml
 //! [dependencies]
@@ -104,23 +104,43 @@ async fn unit_worker(token: Token, progress: Sender<u32>) -> u32 {
     finished
 }
 
-/// Waits on its inbox and on the token at once.
-async fn message_worker(token: Token, inbox: Receiver<&str>) -> String {
-    let mut handled = Vec::new();
+/// Handles its inbox until the token is cancelled, then drains what is already queued. Returns
+/// when it stopped and how many messages it drained.
+async fn message_worker(token: Token, inbox: Receiver<u64>) -> (Instant, usize) {
     loop {
-        // No `select!`: `or` polls `recv` first (`biased;` for free), so queued messages come
-        // before the stop request; `recv` is cancel-safe, so losing the race to `cancelled()`
-        // drops no message. An inbox whose senders are all gone (`Err`) ends the worker too.
-        let next = async { inbox.recv().await.ok() }.or(async {
+        // No `select!`: `or` polls its first future first (`biased;` for free). The stop request
+        // goes first: polled first, a flooded inbox would win every pass and the stop would wait
+        // for as long as messages keep coming.
+        let next = async {
             token.cancelled().await;
             None
-        });
+        }
+        .or(async { inbox.recv().await.ok() });
         match next.await {
-            Some(message) => handled.push(message),
+            // Its handling, which takes a moment.
+            Some(_message) => {
+                Timer::after(Duration::from_millis(1)).await;
+            }
             None => break,
         }
     }
-    format!("message worker: handled {handled:?}, stopped while waiting for more")
+    let stopped = Instant::now();
+    // Senders now fail; what they queued before is still ours to take, without waiting.
+    inbox.close();
+    let mut drained = 0;
+    while inbox.try_recv().is_ok() {
+        drained += 1;
+    }
+    (stopped, drained)
+}
+
+/// Keeps `inbox` full for up to 2 s, or until it is closed.
+async fn flood(inbox: Sender<u64>) {
+    let started = Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(2) && inbox.send(n).await.is_ok() {
+        n += 1;
+    }
 }
 
 /// Cancel-safe: progress goes into the caller's buffer, so a dropped call loses nothing.
@@ -161,8 +181,7 @@ async fn run() -> anyhow::Result<()> {
     // Both `Task`s are kept and awaited below: dropping one would cancel its worker.
     let units: Task<u32> = smol::spawn(unit_worker(parent.child_token(), progress_tx));
     let messages = smol::spawn(message_worker(parent.child_token(), inbox_rx));
-    inbox_tx.send("a").await?;
-    inbox_tx.send("b").await?;
+    let flooder = smol::spawn(flood(inbox_tx));
     // Cancel as soon as unit 3 has started: a fixed point in the work, not a guess by timer.
     while let Ok(unit) = progress_rx.recv().await {
         if unit == STOP_AT {
@@ -170,6 +189,7 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     parent.cancel();
+    let cancelled = Instant::now();
     // Awaiting a `Task` gives the worker's output itself: there is no `JoinError` to unwrap.
     let finished = units.await;
     println!("unit worker: finished {finished} whole units, then cleaned up");
@@ -178,7 +198,12 @@ async fn run() -> anyhow::Result<()> {
         "  units finished after the stop (sent as unit {STOP_AT} began): {}",
         finished.saturating_sub(STOP_AT - 1)
     );
-    println!("{}", messages.await);
+    let (stopped, drained) = messages.await;
+    let latency = stopped.saturating_duration_since(cancelled).as_millis();
+    println!(
+        "message worker: stopped {latency} ms after the cancel, then drained {drained} queued"
+    );
+    flooder.await;
     println!("tree stopped {} ms after start", started.elapsed().as_millis());
 
     let (tx, rx) = channel::bounded(8);
