@@ -7,6 +7,8 @@
 //! timer runs only while a batch is open. Next to the smol twin:
 //! - the deadline is `future::timeout` around `recv()` for the time left, where smol races `recv()`
 //!   against `Timer::at` with `or`; both poll `recv` first, and `recv` is cancel-safe.
+//! - tokio's twin also gets the batches from tokio-stream's `chunks_timeout` on a `ReceiverStream`;
+//!   async-std has no such adapter, so the hand-written batcher is the way.
 //!
 //! Guide: 指南 2.5.7.3 批处理; what the guide gets wrong: README, Errata.
 //! ```text

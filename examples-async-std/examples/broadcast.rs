@@ -1,12 +1,13 @@
 //! broadcast: every receiver gets every message; when full, the sender waits or the oldest goes.
 //! Legacy: discontinued (RUSTSEC-2025-0052); smol twin: examples-smol/examples/broadcast.rs
 //!
-//! async-std has no broadcast channel; `async-broadcast` (no runtime needed) is the one to use, as
-//! in the smol twin. A message stays in the buffer until every receiver has read it, so by default
-//! a full buffer makes `broadcast().await` wait: the slowest receiver sets the pace (tokio's
-//! channel never waits: it overwrites). With `set_overflow(true)` the oldest message is pushed out
-//! and handed back to the sender, and a receiver that missed some gets
-//! `Err(RecvError::Overflowed(n))` (tokio's `Lagged(n)`), then reads on; only `Closed` ends it.
+//! async-std has no broadcast channel; `async-broadcast` (no runtime needed) serves, as in the smol
+//! twin. A message is kept until every receiver has read it, so by default `broadcast().await` on a
+//! full buffer waits for the slowest receiver (tokio's channel overwrites instead). With
+//! `set_overflow(true)` the oldest is pushed out and handed back to the sender, and a receiver that
+//! missed n gets `Err(RecvError::Overflowed(n))` (tokio's `Lagged(n)`), then reads on; only
+//! `Closed` ends it. The receiver is itself a `Stream` and skips a gap unreported; tokio's twin
+//! uses tokio-stream's `BroadcastStream`, where a lag is an `Err(Lagged(n))` item.
 //!
 //! Guide: 指南 2.5.2.4 异步通道 (broadcast); what the guide gets wrong: README, Errata.
 //! ```text

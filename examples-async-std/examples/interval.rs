@@ -8,7 +8,8 @@
 //! fires at once and the schedule restarts from there. Next to the smol twin:
 //! - smol's `Timer::interval` keeps a fixed schedule and fires missed ticks back to back (tokio's
 //!   `Burst`); async-std's always behaves like tokio's `Delay`, with no other choice;
-//! - `stream::interval` needs async-std's `unstable` feature.
+//! - `stream::interval` needs async-std's `unstable` feature;
+//! - tokio's twin needs tokio-stream's `IntervalStream` for a `Stream`; `interval` is one already.
 //!
 //! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); neither says when ticks come.
 //! ```text

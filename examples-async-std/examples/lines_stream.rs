@@ -5,8 +5,8 @@
 //! without its bytes, and a file without newlines grows one `String` as far as it goes. Lines cut
 //! as bytes, `read_until(b'\n')` under a `take` limit, fix both: a bad line is reported with its
 //! number and the rest is processed; an overlong line is an error. Next to the smol twin:
-//! - after a bad line, async-std's `lines()` yields that error for every later item, without end
-//!   (here `take(100)` stops it), where smol's goes on with the next line.
+//! - after a bad line, `lines()` yields errors without end (`take(100)` stops it); smol's goes on.
+//! - tokio's twin wraps `lines()` in tokio-stream's `LinesStream`; here it is a `Stream` already.
 //!
 //! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理; what they get wrong: README, Errata.
 //! ```text

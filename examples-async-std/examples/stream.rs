@@ -6,9 +6,9 @@
 //! in `then`, one item at a time; for independent steps, `map` to futures plus `buffered(n)` runs
 //! up to `n` at once and still yields in input order. Next to the smol twin:
 //! - `async_std::stream::Stream` *is* `futures_core::Stream`, so `futures`' adapters apply as is;
-//!   async-std's own `StreamExt` lacks `then` and `buffered`, and importing it beside `futures`'
-//!   makes the shared names ambiguous, so this file uses only `futures`' (smol's calls `buffered`
-//!   by its full path).
+//!   async-std's `StreamExt` lacks `then` and `buffered` and, imported beside `futures`', makes
+//!   shared names ambiguous, so only `futures`' is used (smol's calls `buffered` by full path).
+//! - tokio's twin adds tokio-stream's per-item `timeout`; async-std has its own, behind `unstable`.
 //!
 //! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); its snippet misses imports; this builds as is.
 //! ```text

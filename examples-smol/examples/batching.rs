@@ -6,6 +6,8 @@
 //! timer runs only while a batch is open. Differences from tokio:
 //! - no `select!` nor `sleep_until`: `recv()` races `Timer::at(deadline)` with `or`.
 //! - `recv` reports the end of input as `Err`, not `None`.
+//! - tokio's twin also gets the batches from tokio-stream's `chunks_timeout` on a `ReceiverStream`;
+//!   smol has no such adapter, so the hand-written batcher is the way.
 //!
 //! Guide: 指南 2.5.7.3 批处理; what the guide gets wrong: README, Errata.
 //!

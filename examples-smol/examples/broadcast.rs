@@ -1,12 +1,12 @@
 //! broadcast: every receiver gets every message; when full, the sender waits or the oldest goes.
 //!
-//! `async-broadcast` is the smol family's broadcast channel. A message stays in the buffer until
-//! every receiver has read it, so by default a full buffer makes `broadcast().await` wait for the
-//! slowest receiver. With `set_overflow(true)` the oldest message is pushed out and handed back,
-//! and a receiver that missed some gets `Err(RecvError::Overflowed(n))`, then reads on; only
-//! `Closed` ends it. Differences from tokio:
-//! - a full channel waits by default, where tokio's overwrites; overflow mode is tokio's way, with
-//!   `Overflowed(n)` for `Lagged(n)`.
+//! `async-broadcast`, the smol family's broadcast channel, keeps a message until every receiver has
+//! read it, so by default `broadcast().await` on a full buffer waits for the slowest receiver. With
+//! `set_overflow(true)` the oldest is pushed out and handed back, and a receiver that missed n gets
+//! `Err(RecvError::Overflowed(n))`, then reads on; only `Closed` ends it. Differences from tokio:
+//! - tokio's channel never waits: it overwrites, as overflow mode does, and reports `Lagged(n)`.
+//! - tokio's twin streams it through tokio-stream's `BroadcastStream` (a lag is an `Err(Lagged(n))`
+//!   item); here the receiver is itself a `Stream`, and it skips a gap unreported.
 //!
 //! Guide: 指南 2.5.2.4 异步通道 (broadcast); what the guide gets wrong: README, Errata.
 //!

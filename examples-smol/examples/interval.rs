@@ -1,13 +1,13 @@
 //! `smol::Timer::interval`: periodic ticks, the first a period away, and missed ticks.
 //!
-//! An interval is a `Timer` used as a `Stream`: each `next()` yields the `Instant` the tick was due
-//! at, on a fixed schedule, so time spent between ticks does not push the schedule back. Its first
-//! tick comes a period after it is made; `Timer::interval_at(Instant::now(), period)` ticks at
-//! once. After an overrun the timer fires the missed ticks back to back (each deadline is the last
-//! *deadline* plus the period); to restart or rejoin the schedule instead, the loop calls
-//! `set_interval` or `set_interval_at` itself. Differences from tokio:
-//! - the first tick is a period away, where `tokio::time::interval`'s is at once (both shown).
+//! An interval `Timer` is a `Stream`: each `next()` yields the `Instant` the tick was due at, on a
+//! fixed schedule that time spent between ticks does not push back. After an overrun it fires the
+//! missed ticks back to back (each deadline is the last *deadline* plus the period); to restart or
+//! rejoin the schedule instead, call `set_interval` or `set_interval_at`. Differences from tokio:
+//! - the first tick is a period away, where `tokio::time::interval`'s is at once;
+//!   `Timer::interval_at(Instant::now(), period)` ticks at once too (both shown).
 //! - no `MissedTickBehavior`: the timer always does `Burst`; `tick` below writes `Delay`, `Skip`.
+//! - tokio's twin needs tokio-stream's `IntervalStream` for a `Stream`; a `Timer` is one already.
 //!
 //! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); neither says when ticks come.
 //!

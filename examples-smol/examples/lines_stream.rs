@@ -1,11 +1,11 @@
 //! A file's lines as a `Stream`, filtered and mapped, that survives a line of invalid UTF-8.
 //!
-//! `AsyncBufReadExt::lines()` fails input we do not control: a line that is not UTF-8 is an error
-//! without its bytes, and a file without newlines grows one `String` as far as it goes. Lines cut
-//! as bytes, `read_until(b'\n')` under a `take` limit, fix both: a bad line is reported with its
-//! number and the rest is processed; an overlong line is an error. Differences from tokio:
-//! - no codecs (`LinesCodec` with a maximum length): `smol::stream::try_unfold` makes the stream.
-//! - after a bad line, smol's `lines()` goes on with the next one (a `FramedRead` ends).
+//! `AsyncBufReadExt::lines()` fails untrusted input: a non-UTF-8 line is an error without its bytes
+//! (the stream goes on), and a file without newlines grows one `String` as far as it goes. Lines
+//! cut as bytes, `read_until(b'\n')` under a `take` limit, fix both: a bad line is reported with
+//! its number and the rest is processed; an overlong line is an error. Differences from tokio:
+//! - no codecs (tokio's length-capped `AnyDelimiterCodec`): `stream::try_unfold` makes the stream.
+//! - tokio's twin wraps `lines()` in tokio-stream's `LinesStream`; smol's is a `Stream` already.
 //!
 //! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理; what they get wrong: README, Errata.
 //!

@@ -3,10 +3,10 @@
 //! A `Stream` is the async `Iterator`: adapters such as `filter` and `map` build a pipeline that
 //! does nothing until polled (`collect`, or `next().await` in a loop). An async step per item goes
 //! in `then`, one item at a time; for independent steps, `map` to futures plus `buffered(n)` runs
-//! up to `n` at once and still yields in input order. Differences from tokio's `futures` twin:
-//! - `futures-lite`'s `filter` takes a plain `bool` predicate, not a future.
-//! - no `buffered` in `futures-lite`: `futures`' is called by its full path, as importing both
-//!   `StreamExt` traits makes every shared name (`map`, `next`) ambiguous.
+//! up to `n` at once and still yields in input order. Differences from tokio:
+//! - `futures-lite`'s `filter` wants a `bool`, not a future; it has no `buffered`, so `futures`' is
+//!   called by full path: importing both `StreamExt` traits makes shared names ambiguous.
+//! - no `timeout` (tokio-stream's per-item deadline in tokio's twin): race `next()` with a `Timer`.
 //!
 //! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); its snippet misses imports; this builds as is.
 //!

@@ -5,8 +5,8 @@
 //! Here a batch is flushed at 4 items, 50 ms after its first item, or when the channel closes. The
 //! timer runs only while a batch is open, and `recv` is cancel-safe, so losing a `select!` race to
 //! the deadline drops no item. `Receiver::recv_many(&mut buf, limit)` (tokio >= 1.34) is the
-//! built-in way to take everything already queued, up to `limit`, in one call; `tokio-stream`'s
-//! `chunks_timeout` packages the whole rule.
+//! built-in way to take everything already queued, up to `limit`, in one call; tokio-stream's
+//! `chunks_timeout`, on the channel as a `ReceiverStream`, packages the whole rule.
 //!
 //! Guide: 指南 2.5.7.3 批处理; see README, Errata.
 //!
@@ -15,11 +15,12 @@
 //! ```
 //!
 //! Prints two batches flushed by size, one flushed by time about 50 ms after its first item, the
-//! tail flushed when the input ends, and `in 13, out 13`.
+//! tail flushed when the input ends, `in 13, out 13`; the same four from `chunks_timeout`.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "sync", "time"] }
+//! tokio-stream = "0.1"
 //! anyhow = "1"
 //! ```
 
@@ -27,6 +28,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
 
 const MAX_ITEMS: usize = 4;
 const MAX_WAIT: Duration = Duration::from_millis(50);
@@ -84,11 +87,16 @@ async fn batcher(mut rx: mpsc::Receiver<u32>) -> Vec<Batch> {
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    let (tx, rx) = mpsc::channel(16);
-    let batches = tokio::spawn(batcher(rx));
-    // A burst of 10 (two full batches and 2 left over), a pause longer than MAX_WAIT, then 3
-    // more and the end of input. The pause is what lets the time trigger fire.
+/// The same rule from tokio-stream: `chunks_timeout` flushes at `MAX_ITEMS` or `MAX_WAIT` after a
+/// chunk's first item, and the tail at the end. The open chunk lives in the stream, not in the
+/// `next()` future, so dropping that future (a lost `select!` race) loses nothing.
+async fn chunked(rx: mpsc::Receiver<u32>) -> Vec<Vec<u32>> {
+    ReceiverStream::new(rx).chunks_timeout(MAX_ITEMS, MAX_WAIT).collect().await
+}
+
+/// A burst of 10 (two full batches and 2 left over), a pause longer than `MAX_WAIT`, then 3 more
+/// and the end of input. The pause is what lets the time trigger fire. Returns how many it sent.
+async fn feed(tx: mpsc::Sender<u32>) -> anyhow::Result<usize> {
     let mut sent = 0;
     for item in 0..13 {
         if item == 10 {
@@ -97,8 +105,13 @@ async fn run() -> anyhow::Result<()> {
         tx.send(item).await?;
         sent += 1;
     }
-    drop(tx);
+    Ok(sent)
+}
 
+async fn run() -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel(16);
+    let batches = tokio::spawn(batcher(rx));
+    let sent = feed(tx).await?;
     let batches = batches.await?;
     for (i, batch) in batches.iter().enumerate() {
         println!(
@@ -111,6 +124,11 @@ async fn run() -> anyhow::Result<()> {
     }
     let received: usize = batches.iter().map(|batch| batch.items.len()).sum();
     println!("in {sent}, out {received}");
+
+    let (tx, rx) = mpsc::channel(16);
+    let chunks = tokio::spawn(chunked(rx));
+    feed(tx).await?;
+    println!("chunks_timeout: {:?}", chunks.await?);
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! created. The channel keeps only the last `capacity` values, with `capacity` rounded up to a
 //! power of two: a receiver that falls further behind gets `Err(RecvError::Lagged(n))`, meaning "n
 //! messages are gone", and its next `recv` continues with the oldest value still kept. Only
-//! `RecvError::Closed` means the stream is over.
+//! `RecvError::Closed` means the stream is over. As a `Stream` (tokio-stream's `BroadcastStream`)
+//! a lag is an item, `Err(Lagged(n))`, and the end is `None`.
 //!
 //! Guide: 指南 2.5.2.4 异步通道 (broadcast); see README, Errata.
 //!
@@ -13,15 +14,19 @@
 //! ```
 //!
 //! Both receivers list 0..=4; then the guide's loop gets nothing from a lagged channel while the
-//! matching loop reports `Lagged(6)` and still reads 6, 7, 8, 9.
+//! matching loop reports `Lagged(6)` and still reads 6..=9, and so does the stream, counting 6.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "sync"] }
+//! tokio-stream = { version = "0.1", features = ["sync"] }
 //! anyhow = "1"
 //! ```
 
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 /// Reads until the channel is closed and returns what `recv` gave, in order. A lag is noted and
 /// reading goes on.
@@ -72,6 +77,22 @@ async fn run() -> anyhow::Result<()> {
     println!("lag: `while let Ok` loop got {guide_got:?} and stopped at the first error");
 
     println!("lag: matching loop got {}", read_all(matching_rx).await);
+
+    // The same lag through tokio-stream: `Lagged` comes as an item, counted, and reading goes on.
+    let (tx, rx) = broadcast::channel(4);
+    let mut values = BroadcastStream::new(rx);
+    for i in 0..10 {
+        tx.send(i)?;
+    }
+    drop(tx);
+    let (mut got, mut missed) = (Vec::new(), 0);
+    while let Some(item) = values.next().await {
+        match item {
+            Ok(value) => got.push(value),
+            Err(BroadcastStreamRecvError::Lagged(n)) => missed += n,
+        }
+    }
+    println!("lag: BroadcastStream got {got:?}, counted {missed} missed");
     Ok(())
 }
 

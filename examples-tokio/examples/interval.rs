@@ -4,7 +4,8 @@
 //! fixed schedule, so time spent between ticks does not push the schedule back. When the loop body
 //! overruns and ticks are missed, `MissedTickBehavior` decides what happens: `Burst` (the default)
 //! fires the missed ticks back to back to catch up, `Delay` restarts the schedule from the late
-//! tick, and `Skip` drops the missed ticks and rejoins the original schedule.
+//! tick, and `Skip` drops the missed ticks and rejoins the original schedule. Wrapped in
+//! tokio-stream's `IntervalStream`, the ticks are a `Stream` that takes adapters (`take` below).
 //!
 //! Guide: 指南 2.5.2.6 定时器 (interval); 教程 定时器和延迟 (间隔定时器); see README, Errata.
 //!
@@ -19,11 +20,14 @@
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "time"] }
+//! tokio-stream = "0.1"
 //! ```
 
 use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::IntervalStream;
 
 /// Takes the ticks at 0 and 100 ms, stalls for 250 ms (standing in for slow work), then returns the
 /// times, since the interval started, of the next three ticks.
@@ -44,11 +48,13 @@ async fn ticks_after_stall(behavior: MissedTickBehavior) -> Vec<u128> {
 }
 
 async fn run() {
+    // As a `Stream` (tokio-stream's `IntervalStream`), the ticks take stream adapters.
     let started = Instant::now();
-    let mut ticker = interval(Duration::from_millis(50));
-    for i in 0..4 {
-        ticker.tick().await;
+    let mut ticks = IntervalStream::new(interval(Duration::from_millis(50))).take(4);
+    let mut i = 0;
+    while let Some(_at) = ticks.next().await {
         println!("tick {i} at {} ms", started.elapsed().as_millis());
+        i += 1;
     }
 
     // The three run side by side so the example takes one stall, not three; the results are

@@ -1,10 +1,8 @@
 //! A file's lines as a `Stream`, filtered and mapped, that survives a line of invalid UTF-8.
 //!
-//! `FramedRead` makes an `AsyncRead` a `Stream` of frames cut by a codec, for `StreamExt`'s
-//! `filter` and `map`. `LinesCodec` yields an error for a line that is not UTF-8, and `FramedRead`
-//! ends the stream after any error: a loop that logs it and goes on never reads the rest. Lines cut
-//! as bytes (`AnyDelimiterCodec`) and decoded here keep a bad line a local problem: reported with
-//! its number, shown lossily, the rest processed. Both codecs cap the line length.
+//! The guide's `LinesStream` over `lines()` gives a non-UTF-8 line as an error without its bytes,
+//! and reads a file without newlines into one `String`. Lines cut as bytes by `AnyDelimiterCodec`,
+//! length-capped, and decoded here report a bad line by number and refuse an overlong one.
 //!
 //! Guide: 教程 异步 I/O (流处理); 指南 2.5.4.2 流处理; what they get wrong: README, Errata.
 //!
@@ -13,11 +11,13 @@
 //! cargo run -p examples-tokio --example lines_stream -- /some/existing/dir
 //! ```
 //!
-//! Where `LinesCodec` stops (line 4 of 7); the IMPORTANT lines upper-cased, line 4 shown, counts.
+//! `LinesStream` on the log (line 4 an error with nothing to show) and on a 1 MiB line (accepted);
+//! then the IMPORTANT byte lines upper-cased, line 4 shown lossily, the 1 MiB line refused.
 //!
 //! ```toml
 //! [dependencies]
-//! tokio = { version = "1", features = ["fs", "macros", "rt-multi-thread"] }
+//! tokio = { version = "1", features = ["fs", "io-util", "macros", "rt-multi-thread"] }
+//! tokio-stream = { version = "0.1", features = ["io-util"] }
 //! tokio-util = { version = "0.7", features = ["codec"] }
 //! futures = "0.3"
 //! tempfile = "3"
@@ -29,10 +29,14 @@ use std::path::Path;
 
 use futures::{StreamExt, TryStreamExt};
 use tokio::fs::{self, File};
-use tokio_util::codec::{AnyDelimiterCodec, FramedRead, LinesCodec};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio_stream::wrappers::LinesStream;
+use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 
 /// Longer lines are an error rather than a reason to buffer without limit.
 const MAX_LINE_LEN: usize = 8 * 1024;
+/// The size of the file without newlines.
+const HUGE: usize = 1024 * 1024;
 
 /// A log with one line that is not UTF-8: `caf\xe9` is "café" in Latin-1.
 const LOG: &[u8] = b"INFO service started\n\
@@ -54,21 +58,28 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     let path = dir.join("service.log");
     fs::write(&path, LOG).await?;
     let total = LOG.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+    let huge = dir.join("no-newlines.log");
+    fs::write(&huge, vec![b'x'; HUGE]).await?;
 
-    // The trap: log the error and continue... but the stream has already ended.
-    let mut lines =
-        FramedRead::new(File::open(&path).await?, LinesCodec::new_with_max_length(MAX_LINE_LEN));
+    // The guide's stream, `LinesStream` over `lines()`, part one: it goes on past the bad line
+    // (where a `FramedRead` with `LinesCodec` would end), but cannot say what that line was.
+    let mut lines = LinesStream::new(BufReader::new(File::open(&path).await?).lines());
     let mut seen = 0;
     while let Some(line) = lines.next().await {
         seen += 1;
         if let Err(e) = line {
-            println!("LinesCodec: line {seen}: {e}; skipping it");
+            println!("LinesStream: line {seen}: {e}; its bytes are gone");
         }
     }
-    println!(
-        "LinesCodec: the stream ended after line {seen}, {} of {total} lines never read",
-        total - seen
-    );
+    println!("LinesStream: the stream went on to the end, {seen} of {total} lines read");
+    // Part two: no limit. The whole file becomes one `String` in memory.
+    let mut lines = LinesStream::new(BufReader::new(File::open(&huge).await?).lines());
+    if let Some(line) = lines.try_next().await? {
+        println!(
+            "LinesStream: a file without newlines came back as one line of {} bytes",
+            line.len()
+        );
+    }
 
     // The fix: cut lines as bytes, number them, and decode each one on its own.
     let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE_LEN);
@@ -109,6 +120,16 @@ async fn run(dir: &Path) -> anyhow::Result<()> {
     }
     drop(lines);
     println!("{read} lines read: {important} important, {invalid} not UTF-8");
+
+    // The file without newlines, through the same codec: refused after `MAX_LINE_LEN` bytes.
+    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), MAX_LINE_LEN);
+    match FramedRead::new(File::open(&huge).await?, codec).next().await {
+        Some(Err(AnyDelimiterCodecError::MaxChunkLengthExceeded)) => {
+            println!("byte lines: a file without newlines: over {MAX_LINE_LEN} bytes, refused");
+        }
+        Some(Err(e)) => return Err(e.into()),
+        other => println!("byte lines: a file without newlines: accepted?! {other:?}"),
+    }
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 //! does nothing until something polls it (`collect`, or `next().await` in a loop). An async step
 //! per item goes in `then`, which finishes one item's future before pulling the next; when the
 //! steps are independent, `map` to futures plus `buffered(n)` runs up to `n` at once and still
-//! yields in input order. tokio's own stream helpers live in the separate `tokio-stream` crate;
-//! this uses `futures`, as the guide does.
+//! yields in input order. tokio's own stream helpers live in the separate `tokio-stream` crate,
+//! such as `timeout`, a deadline per item; the rest uses `futures`, as the guide does.
 //!
 //! Guide: 指南 2.5.4.2 流处理; 2.5.3.2 任务和流 (流处理); see README, Errata.
 //!
@@ -15,12 +15,13 @@
 //!
 //! Prints the doubled even numbers `[4, 8, 12, 16, 20]`, three word lengths taken with `while let`
 //! (about 110 ms with `then`), then the same lengths in input order from `buffered(3)` in about
-//! 50 ms, although the last word's step finished first.
+//! 50 ms, although the last word's step finished first; then `late` before an 80 ms item.
 //!
 //! ```toml
 //! [dependencies]
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "time"] }
 //! futures = "0.3"
+//! tokio-stream = "0.1"
 //! ```
 
 use std::pin::pin;
@@ -59,6 +60,18 @@ async fn run() {
     let lengths: Vec<_> = stream::iter(WORDS).map(measure).buffered(3).collect().await;
     println!("buffered(3), input order kept: {lengths:?}");
     println!("  the same steps took {} ms", started.elapsed().as_millis());
+
+    // A deadline per item, from tokio-stream: `Err(Elapsed)` when the next item is more than
+    // 40 ms in coming, and the stream goes on, so the late item still arrives after it.
+    let gaps = stream::iter([10, 80, 10]).then(|ms| async move {
+        sleep(Duration::from_millis(ms)).await;
+        ms
+    });
+    let items: Vec<String> = tokio_stream::StreamExt::timeout(gaps, Duration::from_millis(40))
+        .map(|item| item.map_or("late".to_owned(), |ms| format!("{ms} ms")))
+        .collect()
+        .await;
+    println!("timeout(40 ms) per item: {items:?}");
 }
 
 #[tokio::main]
