@@ -4,7 +4,12 @@
 //! Runtimes as in the `runtimes` bench: `tokio-mt` (multi-thread, workers = available
 //! parallelism), `tokio-ct` (current-thread), `async-std` (global runtime), `smol` (an `Executor` on
 //! N threads this bench starts, N = available parallelism), `smol-local` (a `LocalExecutor` on the
-//! bench thread); `file_read` adds `std`. Thread counts are printed once, to stderr, at start.
+//! bench thread), `compio` (compio's thread-per-core runtime on the bench thread, driven by
+//! io_uring: in `tcp_echo`, `tcp_echo_many` and `file_read`); `file_read` adds `std`. Thread counts
+//! are printed once, to stderr, at start. Where io_uring is unusable (Docker's default seccomp
+//! profile blocks it), the `compio` ids are skipped, the startup line says why, and
+//! `skipped-io.json` in criterion's directory tells the report; `BENCHES_SIMULATE_NO_IO_URING=1`
+//! simulates that.
 //!
 //! Workloads (group names; throughput per round trip, per byte or per job):
 //!
@@ -12,18 +17,23 @@
 //!   both ends), each echo checked. The echo server runs on the runtime being measured, started
 //!   once per runtime before its benches, and the client connects once, outside the measurement;
 //!   an iteration moves the connection into a spawned task, does the N round trips, and gets it
-//!   back. On `tokio-ct` and `smol-local` the client and server tasks share the one thread.
+//!   back. On `tokio-ct`, `smol-local` and `compio` the client and server tasks share the one
+//!   thread. compio's reads and writes are io_uring operations on owned buffers.
 //! - `tcp_echo_many`: the same with 64 connections at once, one client task each, N / 64 round
 //!   trips per connection; the size N is the total of round trips.
 //! - `file_read`: a whole file (64 KiB, 1 MiB, 16 MiB; written once into a temp dir, page-cached)
 //!   read with `tokio::fs::read`, `async_std::fs::read`, `smol::fs::read`, and `std::fs::read` on
 //!   the bench thread (`std`) for reference. None of the three has asynchronous file I/O: each one
 //!   runs `std::fs::read` on its blocking pool (smol's `fs` is `unblock` underneath), so the
-//!   difference from `std` is the cost of the hand-off.
+//!   difference from `std` is the cost of the hand-off. `compio` is the one asynchronous file
+//!   read: open, `statx` and the reads are io_uring operations submitted from the bench thread,
+//!   into a buffer sized from the file's length as `std::fs::read` sizes it
+//!   (`io_compio::read_file`).
 //! - `spawn_blocking`: N tiny jobs (a sum of 0..=100) through `tokio::task::spawn_blocking`,
 //!   `async_std::task::spawn_blocking` and `smol::unblock`, joined. async-std's is smol's
 //!   `unblock` (the `blocking` crate's global pool, shared by both here) wrapped in one more task;
-//!   on `smol` and `smol-local` only the executor awaiting the jobs differs.
+//!   on `smol` and `smol-local` only the executor awaiting the jobs differs. No `compio` here: a
+//!   thread-per-core runtime does not hand work to a pool as its way of doing I/O.
 //!
 //! Every workload returns a count (round trips echoed, bytes read, jobs with the right sum), and
 //! every iteration asserts it equals the size. Each echo server is stopped after its runtime's
@@ -42,8 +52,10 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use benches::{io_async_std, io_smol, io_tokio, rt_async_std, rt_smol, rt_tokio, worker_threads};
-use common::{AsyncStdExecutor, Group, SmolLocal, Workload};
+use benches::{
+    io_async_std, io_compio, io_smol, io_tokio, rt_async_std, rt_smol, rt_tokio, worker_threads,
+};
+use common::{AsyncStdExecutor, Compio, Group, SmolLocal, Workload};
 use criterion::async_executor::{AsyncExecutor, SmolExecutor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::future::try_join_all;
@@ -73,19 +85,26 @@ struct Runtimes {
     // never becomes an extra worker.
     smol: rt_smol::MultiThread,
     smol_local: SmolLocal,
+    /// `None` where io_uring is unusable: its ids are skipped.
+    compio: Option<Compio>,
 }
+
+/// The groups with a `compio` variant.
+const COMPIO_GROUPS: [&str; 3] = ["tcp_echo", "tcp_echo_many", "file_read"];
 
 impl Runtimes {
     fn new() -> Self {
+        let (compio, compio_line) = Compio::start("io", &COMPIO_GROUPS);
         let runtimes = Self {
             tokio_mt: rt_tokio::multi_thread(),
             tokio_ct: rt_tokio::current_thread(),
             smol: rt_smol::MultiThread::new(worker_threads()),
             smol_local: SmolLocal(rt_smol::local_executor()),
+            compio,
         };
         eprintln!(
             "threads: tokio-mt {} workers; tokio-ct 1; async-std {} (ASYNC_STD_THREAD_COUNT or CPUs); \
-             smol {} executor threads; smol-local 1 (the bench thread); blocking pools: tokio's \
+             smol {} executor threads; smol-local 1 (the bench thread); {compio_line}; blocking pools: tokio's \
              (up to 512 threads per runtime), the `blocking` crate's for async-std and smol (up \
              to 500, BLOCKING_MAX_THREADS)",
             runtimes.tokio_mt.metrics().num_workers(),
@@ -233,6 +252,28 @@ fn tcp_echo(group: &mut Group<'_>, rts: &Runtimes) {
     );
     drop(stream);
     assert_eq!(local.block_on(server.stop()), 1);
+
+    if let Some(compio) = &rts.compio {
+        let server = compio.0.block_on(io_compio::EchoServer::start()).expect(SERVER);
+        let stream = compio.0.block_on(io_compio::connect(server.addr())).expect(CONNECT);
+        let stream = bench_on_connections(
+            group,
+            "compio",
+            &ECHO_SIZES,
+            || compio,
+            stream,
+            |mut stream, n| async move {
+                compio::runtime::spawn(async move {
+                    let done = io_compio::round_trips(&mut stream, n).await;
+                    (stream, done)
+                })
+                .await
+                .expect(TASK)
+            },
+        );
+        drop(stream);
+        assert_eq!(compio.0.block_on(server.stop()), 1);
+    }
 }
 
 fn tcp_echo_many(group: &mut Group<'_>, rts: &Runtimes) {
@@ -328,6 +369,30 @@ fn tcp_echo_many(group: &mut Group<'_>, rts: &Runtimes) {
     );
     drop(streams);
     assert_eq!(local.block_on(server.stop()), CONNECTIONS);
+
+    if let Some(compio) = &rts.compio {
+        let server = compio.0.block_on(io_compio::EchoServer::start()).expect(SERVER);
+        let connects = (0..CONNECTIONS).map(|_| io_compio::connect(server.addr()));
+        let streams = compio.0.block_on(try_join_all(connects)).expect(CONNECT);
+        let streams = bench_on_connections(
+            group,
+            "compio",
+            &ECHO_MANY_SIZES,
+            || compio,
+            streams,
+            |mut streams, n| async move {
+                compio::runtime::spawn(async move {
+                    let done =
+                        io_compio::round_trips_concurrently(&mut streams, n / CONNECTIONS).await;
+                    (streams, done)
+                })
+                .await
+                .expect(TASK)
+            },
+        );
+        drop(streams);
+        assert_eq!(compio.0.block_on(server.stop()), CONNECTIONS);
+    }
 }
 
 fn file_read(group: &mut Group<'_>, rts: &Runtimes) {
@@ -390,6 +455,21 @@ fn file_read(group: &mut Group<'_>, rts: &Runtimes) {
                 async move { local.0.spawn(io_smol::read_file(path)).await.expect(READ) }
             },
         );
+        if let Some(compio) = &rts.compio {
+            bench_on(
+                group,
+                "compio",
+                size,
+                || compio,
+                || {
+                    let path = path.clone();
+                    async move {
+                        let read = compio::runtime::spawn(io_compio::read_file(path)).await;
+                        read.expect(TASK).expect(READ)
+                    }
+                },
+            );
+        }
         group.bench_function(BenchmarkId::new("std", size), |b| {
             b.iter(|| assert_eq!(std::fs::read(&path).expect(READ).len(), size));
         });

@@ -2,9 +2,13 @@
 //!
 //! Runtimes: `tokio-mt` (multi-thread, workers = available parallelism), `tokio-ct`
 //! (current-thread), `async-std` (global runtime), `smol` (an `Executor` on N threads this bench
-//! starts, N = available parallelism), `smol-local` (a `LocalExecutor` on the bench thread) and
+//! starts, N = available parallelism), `smol-local` (a `LocalExecutor` on the bench thread),
+//! `compio` (compio's thread-per-core runtime on the bench thread, driven by io_uring) and
 //! `futures-local` (a `futures::executor::LocalPool` on the bench thread). Each prints its thread
 //! count once, to stderr, at start. Both tokio runtimes have their I/O and time drivers enabled.
+//! Where io_uring is unusable (Docker's default seccomp profile blocks it), the `compio` ids are
+//! skipped, the startup line says why, and `skipped-runtimes.json` in criterion's directory tells
+//! the report; `BENCHES_SIMULATE_NO_IO_URING=1` simulates that.
 //!
 //! Workloads (group names; the size is the number of items, and the throughput is per item):
 //!
@@ -12,23 +16,29 @@
 //! - `yield_many`: 4 tasks that together call the runtime's `yield_now` N times. async-std's and
 //!   smol's wake the task at once and return `Pending`; tokio's defers the wake-up until the worker
 //!   next turns its I/O and timer driver, so each round of yields there includes that. The futures
-//!   crate has no `yield_now`; `futures-local` awaits a hand-written one (`rt_futures::YieldNow`,
-//!   the wake-then-`Pending` kind).
+//!   crate and compio have no `yield_now`; `futures-local` and `compio` await a hand-written one
+//!   (`rt_futures::YieldNow`, `rt_compio::yield_now`, both the wake-then-`Pending` kind).
 //! - `chained_spawn`: a chain of N tasks, each spawning the next; the last one signals completion.
-//! - `ping_pong`: a message bounced N rounds between two tasks over the family's own channel.
+//!   compio's `block_on` checks io_uring (one `io_uring_enter`) after every executor tick, and a
+//!   task spawned during a tick runs in the next one, so on `compio` each link costs a system call
+//!   (`strace -c`: 10,002 `io_uring_enter` for 10,000 links, 165 for `spawn_many` of 10,000).
+//! - `ping_pong`: a message bounced N rounds between two tasks over the family's own channel
+//!   (compio has none: `async-channel`, the crate behind `smol::channel`).
 //! - `mpsc` and `mpsc_4p`: N messages through the family's idiomatic bounded channel of capacity
 //!   128 (`tokio::sync::mpsc`, `async_std::channel`, `smol::channel`, `futures::channel::mpsc`
-//!   with its buffer shrunk by one slot per sender), from 1 and from 4 producer tasks to one
-//!   consumer.
+//!   with its buffer shrunk by one slot per sender; `async_channel` for compio), from 1 and from 4
+//!   producer tasks to one consumer.
 //! - `mutex`: 4 tasks that together increment a counter N times under the family's async mutex
 //!   (`tokio::sync::Mutex`, `async_std::sync::Mutex`, `smol::lock::Mutex`, `futures::lock::Mutex`;
-//!   async-std's is the same async-lock type smol re-exports). The tasks contend for the lock only
+//!   async-std's is the same async-lock type smol re-exports, and compio, which has none, uses
+//!   `async_lock::Mutex` directly). The tasks contend for the lock only
 //!   where they run on several threads (`tokio-mt`, `async-std`, `smol`); on the single-thread
 //!   executors one task runs at a time and every lock is uncontended. For reference,
 //!   `mutex/std-on-tokio-mt` runs the same tasks on `tokio-mt` with a `std::sync::Mutex`, which is
 //!   the usual advice when, as here, the guard is never held across an `.await`.
 //! - `timers`: N tasks that each sleep 1 ms at the same time (`tokio::time::sleep`,
-//!   `async_std::task::sleep`, `smol::Timer::after`), joined. These measure the timer's resolution
+//!   `async_std::task::sleep`, `smol::Timer::after`, `compio::time::sleep`), joined. These measure
+//!   the timer's resolution
 //!   (how late a 1 ms timer fires: tokio's wheel ticks in whole milliseconds) as much as its
 //!   overhead, so read the growth from 100 to 1,000 timers rather than the absolute time. There is
 //!   no `timers/futures-local`: the futures crate has no timer, and `LocalPool` no reactor to drive
@@ -50,8 +60,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use benches::{rt_async_std, rt_futures, rt_smol, rt_tokio, worker_threads};
-use common::{AsyncStdExecutor, Group, SmolLocal, Workload};
+use benches::{rt_async_std, rt_compio, rt_futures, rt_smol, rt_tokio, worker_threads};
+use common::{AsyncStdExecutor, Compio, Group, SmolLocal, Workload};
 use criterion::async_executor::{AsyncExecutor, SmolExecutor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::executor::{LocalPool, LocalSpawner};
@@ -90,22 +100,28 @@ struct Runtimes {
     // (as it would with `block_on(ex.run(..))`), and nothing lands on smol's global executor.
     smol: rt_smol::MultiThread,
     smol_local: SmolLocal,
+    /// `None` where io_uring is unusable: its ids are skipped.
+    compio: Option<Compio>,
     futures_local: FuturesLocal,
 }
 
 impl Runtimes {
-    fn new() -> Self {
+    fn new(workloads: &[(&str, Workload<Self>)]) -> Self {
         let pool = rt_futures::local_pool();
+        // Every workload of this target has a compio variant.
+        let groups: Vec<&str> = workloads.iter().map(|(name, _)| *name).collect();
+        let (compio, compio_line) = Compio::start("runtimes", &groups);
         let runtimes = Self {
             tokio_mt: rt_tokio::multi_thread(),
             tokio_ct: rt_tokio::current_thread(),
             smol: rt_smol::MultiThread::new(worker_threads()),
             smol_local: SmolLocal(rt_smol::local_executor()),
+            compio,
             futures_local: FuturesLocal { spawner: pool.spawner(), pool: RefCell::new(pool) },
         };
         eprintln!(
             "threads: tokio-mt {} workers; tokio-ct 1; async-std {} (ASYNC_STD_THREAD_COUNT or CPUs); \
-             smol {} executor threads; smol-local 1 (the bench thread); \
+             smol {} executor threads; smol-local 1 (the bench thread); {compio_line}; \
              futures-local 1 (the bench thread)",
             runtimes.tokio_mt.metrics().num_workers(),
             rt_async_std::threads(),
@@ -189,6 +205,25 @@ fn bench_smol<Mt, MtFut, Local, LocalFut>(
     });
 }
 
+/// Benches `workload(size)` on `compio`, unless io_uring is unusable here.
+fn bench_compio<F, Fut>(group: &mut Group<'_>, rts: &Runtimes, size: usize, workload: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = usize> + 'static,
+{
+    let Some(compio) = &rts.compio else { return };
+    group.bench_with_input(BenchmarkId::new("compio", size), &size, |b, &n| {
+        b.to_async(compio).iter(|| async {
+            let count = compio
+                .0
+                .spawn(workload(black_box(n)))
+                .await
+                .expect("the workload task cannot panic");
+            assert_eq!(count, n);
+        });
+    });
+}
+
 /// Benches `workload(spawner, size)` on `futures-local`.
 fn bench_futures<F, Fut>(group: &mut Group<'_>, rts: &Runtimes, size: usize, workload: F)
 where
@@ -219,6 +254,7 @@ fn spawn_many(group: &mut Group<'_>, rts: &Runtimes) {
         bench_tokio(group, rts, size, rt_tokio::spawn_many);
         bench_async_std(group, size, rt_async_std::spawn_many);
         bench_smol(group, rts, size, rt_smol::spawn_many, rt_smol::spawn_many_local);
+        bench_compio(group, rts, size, rt_compio::spawn_many);
         bench_futures(group, rts, size, rt_futures::spawn_many);
     }
 }
@@ -235,6 +271,7 @@ fn yield_many(group: &mut Group<'_>, rts: &Runtimes) {
             |ex, n| rt_smol::yield_many(ex, TASKS, n),
             |ex, n| rt_smol::yield_many_local(ex, TASKS, n),
         );
+        bench_compio(group, rts, size, |n| rt_compio::yield_many(TASKS, n));
         bench_futures(group, rts, size, |s, n| rt_futures::yield_many(s, TASKS, n));
     }
 }
@@ -245,6 +282,7 @@ fn chained_spawn(group: &mut Group<'_>, rts: &Runtimes) {
         bench_tokio(group, rts, size, rt_tokio::chained_spawn);
         bench_async_std(group, size, rt_async_std::chained_spawn);
         bench_smol(group, rts, size, rt_smol::chained_spawn, rt_smol::chained_spawn_local);
+        bench_compio(group, rts, size, rt_compio::chained_spawn);
         bench_futures(group, rts, size, rt_futures::chained_spawn);
     }
 }
@@ -255,6 +293,7 @@ fn ping_pong(group: &mut Group<'_>, rts: &Runtimes) {
         bench_tokio(group, rts, size, rt_tokio::ping_pong);
         bench_async_std(group, size, rt_async_std::ping_pong);
         bench_smol(group, rts, size, rt_smol::ping_pong, rt_smol::ping_pong_local);
+        bench_compio(group, rts, size, rt_compio::ping_pong);
         bench_futures(group, rts, size, rt_futures::ping_pong);
     }
 }
@@ -272,6 +311,7 @@ fn mpsc_with(producers: usize, group: &mut Group<'_>, rts: &Runtimes) {
             |ex, n| rt_smol::mpsc(ex, producers, n, CAPACITY),
             |ex, n| rt_smol::mpsc_local(ex, producers, n, CAPACITY),
         );
+        bench_compio(group, rts, size, |n| rt_compio::mpsc(producers, n, CAPACITY));
         bench_futures(group, rts, size, |s, n| rt_futures::mpsc(s, producers, n, CAPACITY));
     }
 }
@@ -299,6 +339,7 @@ fn mutex(group: &mut Group<'_>, rts: &Runtimes) {
             |ex, n| rt_smol::mutex(ex, TASKS, n),
             |ex, n| rt_smol::mutex_local(ex, TASKS, n),
         );
+        bench_compio(group, rts, size, |n| rt_compio::mutex(TASKS, n));
         bench_futures(group, rts, size, |s, n| rt_futures::mutex(s, TASKS, n));
     }
 }
@@ -315,12 +356,12 @@ fn timers(group: &mut Group<'_>, rts: &Runtimes) {
             |ex, n| rt_smol::timers(ex, n, SLEEP),
             |ex, n| rt_smol::timers_local(ex, n, SLEEP),
         );
+        bench_compio(group, rts, size, |n| rt_compio::timers(n, SLEEP));
         // No futures-local: the futures crate has no timer (see the module doc).
     }
 }
 
 fn runtimes(c: &mut Criterion) {
-    let rts = Runtimes::new();
     let workloads: [(&str, Workload<Runtimes>); 8] = [
         ("spawn_many", spawn_many),
         ("yield_many", yield_many),
@@ -331,6 +372,7 @@ fn runtimes(c: &mut Criterion) {
         ("mutex", mutex),
         ("timers", timers),
     ];
+    let rts = Runtimes::new(&workloads);
     common::bench_groups(c, &rts, &workloads);
 }
 

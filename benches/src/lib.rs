@@ -3,14 +3,22 @@
 //! One module per runtime family, each exposing the same workloads written only with that family's
 //! own APIs (a unit test below reads the sources and checks it), plus how to build that runtime.
 //! Runtimes are built outside any timed closure, and the bench states each one's thread count once,
-//! so a reader of the numbers knows what was measured.
+//! so a reader of the numbers knows what was measured. A runtime a bench cannot build on this
+//! machine (compio where io_uring is blocked) is skipped, and the bench leaves a [`Skipped`] record
+//! where the report tool finds it.
 
+use std::io;
 use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 pub mod io_async_std;
+pub mod io_compio;
 pub mod io_smol;
 pub mod io_tokio;
 pub mod rt_async_std;
+pub mod rt_compio;
 pub mod rt_futures;
 pub mod rt_smol;
 pub mod rt_tokio;
@@ -19,6 +27,87 @@ pub mod state_machine;
 /// Worker threads for the multi-thread runtimes: the machine's available parallelism.
 pub fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// cargo's target directory: `$CARGO_TARGET_DIR` when set (relative to the current directory, as
+/// cargo reads it), else the workspace's `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the benches package is a directory inside the workspace")
+            .join("target"),
+    }
+}
+
+/// Where criterion writes its results, found as criterion finds it: `$CRITERION_HOME`, else
+/// `criterion/` in the [`target_dir`].
+pub fn criterion_dir() -> PathBuf {
+    match std::env::var_os("CRITERION_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => target_dir().join("criterion"),
+    }
+}
+
+/// A runtime a bench target could not measure on this machine: which, why, and the groups that
+/// would have had it. The bench writes it into criterion's directory; the report leaves that
+/// runtime's column empty in those groups and prints the reason under each table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub runtime: String,
+    pub reason: String,
+    pub groups: Vec<String>,
+}
+
+impl Skipped {
+    /// The record of the bench target `target` in `criterion_dir`: `skipped-<target>.json`.
+    pub fn path(criterion_dir: &Path, target: &str) -> PathBuf {
+        criterion_dir.join(format!("skipped-{target}.json"))
+    }
+
+    /// Writes `record` as `target`'s, or, given `None`, removes a stale one, so the report never
+    /// reads a reason from an earlier run.
+    pub fn record(criterion_dir: &Path, target: &str, record: Option<&Self>) -> io::Result<()> {
+        let path = Self::path(criterion_dir, target);
+        match record {
+            Some(record) => {
+                std::fs::create_dir_all(criterion_dir)?;
+                let json = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
+                std::fs::write(path, json + "\n")
+            }
+            None => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Every record in `criterion_dir`, by file name; none when the directory does not exist.
+    pub fn read_all(criterion_dir: &Path) -> io::Result<Vec<Self>> {
+        let entries = match std::fs::read_dir(criterion_dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            entries => entries?,
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            if name.starts_with("skipped-") && name.ends_with(".json") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths
+            .iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path)?;
+                serde_json::from_str(&text).map_err(|e| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -44,14 +133,17 @@ mod tests {
             ("rt_smol.rs", include_str!("rt_smol.rs"), "smol"),
             ("io_smol.rs", include_str!("io_smol.rs"), "smol"),
             ("rt_futures.rs", include_str!("rt_futures.rs"), "localpool"),
+            ("rt_compio.rs", include_str!("rt_compio.rs"), "compio"),
+            ("io_compio.rs", include_str!("io_compio.rs"), "compio"),
         ];
         // Each runtime under the spellings a source could use for it. `futures` itself is not a
         // runtime (smol and async-std build on its traits); its executor is.
-        let names: [(&str, &[&str]); 4] = [
+        let names: [(&str, &[&str]); 5] = [
             ("tokio", &["tokio"]),
             ("async_std", &["async_std", "async-std", "async std"]),
             ("smol", &["smol"]),
             ("localpool", &["localpool", "futures::executor"]),
+            ("compio", &["compio"]),
         ];
         for (file, source, own) in modules {
             let source = source.to_lowercase();
@@ -250,6 +342,98 @@ mod tests {
         });
         assert_eq!(smol, [50; 2]);
         assert!(took >= 2 * sleep, "a smol timer fired early: {took:?}");
+    }
+
+    /// Runs `workload` in a task spawned on a fresh compio runtime; `None` (after saying why) where
+    /// io_uring is unusable, so the compio tests skip on such a machine instead of failing.
+    fn on_compio<Fut>(workload: impl FnOnce() -> Fut) -> Option<usize>
+    where
+        Fut: Future<Output = usize> + 'static,
+    {
+        match rt_compio::runtime() {
+            Ok(rt) => Some(
+                rt.block_on(async { rt.spawn(workload()).await })
+                    .expect("the workload task cannot panic"),
+            ),
+            Err(reason) => {
+                eprintln!("compio skipped: {reason}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn compio_workloads_return_their_counts() {
+        let Some(spawned) = on_compio(|| rt_compio::spawn_many(1000)) else { return };
+        assert_eq!(spawned, 1000);
+        assert_eq!(on_compio(|| rt_compio::ping_pong(100)), Some(100));
+        assert_eq!(on_compio(|| rt_compio::yield_many(4, 1003)), Some(1003));
+        for depth in [0, 1, 257] {
+            assert_eq!(on_compio(move || rt_compio::chained_spawn(depth)), Some(depth));
+        }
+        for producers in [1, 4] {
+            assert_eq!(on_compio(move || rt_compio::mpsc(producers, 1001, 8)), Some(1001));
+        }
+        assert_eq!(on_compio(|| rt_compio::mutex(4, 1001)), Some(1001));
+        let sleep = Duration::from_millis(5);
+        let (fired, took) = timed(|| on_compio(|| rt_compio::timers(50, sleep)));
+        assert_eq!(fired, Some(50));
+        assert!(took >= sleep, "a compio sleep ended early: {took:?}");
+    }
+
+    #[test]
+    fn yield_now_of_compio_lets_other_tasks_run() {
+        let Ok(rt) = rt_compio::runtime() else { return };
+        let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..2)
+                .map(|id| {
+                    let order = order.clone();
+                    rt.spawn(async move {
+                        for _ in 0..3 {
+                            order.borrow_mut().push(id);
+                            rt_compio::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.expect("the task cannot panic");
+            }
+        });
+        assert_eq!(*order.borrow(), [0, 1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn without_io_uring_compio_reports_the_os_error() {
+        let reason = rt_compio::runtime_or_reason(true).expect_err("the failure is simulated");
+        assert_eq!(
+            reason,
+            "io_uring_setup failed: Operation not permitted (os error 1) \
+             (simulated by BENCHES_SIMULATE_NO_IO_URING=1)"
+        );
+        // Where io_uring works, the runtime it builds is on io_uring, not a fallback.
+        if let Ok(rt) = rt_compio::runtime_or_reason(false) {
+            assert!(rt.driver_type().is_iouring());
+        }
+    }
+
+    #[test]
+    fn skipped_records_are_written_read_back_and_removed() {
+        let dir = tempfile::tempdir().expect("creating a temp dir");
+        let criterion = dir.path().join("criterion");
+        assert_eq!(Skipped::read_all(&criterion).expect("no directory, no records"), []);
+        let record = Skipped {
+            runtime: "compio".into(),
+            reason: "io_uring_setup failed: Operation not permitted (os error 1)".into(),
+            groups: vec!["tcp_echo".into(), "file_read".into()],
+        };
+        Skipped::record(&criterion, "io", Some(&record)).expect("writing the record");
+        std::fs::write(criterion.join("other.json"), "{}").expect("writing an unrelated file");
+        assert_eq!(Skipped::read_all(&criterion).expect("reading"), [record]);
+        Skipped::record(&criterion, "io", None).expect("removing the record");
+        Skipped::record(&criterion, "io", None).expect("removing no record is no error");
+        assert_eq!(Skipped::read_all(&criterion).expect("reading"), []);
     }
 
     /// Runs `f`; returns its output and how long it took.

@@ -1,10 +1,13 @@
-//! The C10K load tool end to end, small: 200 connections per server runtime, and the refusals.
+//! The C10K load tool end to end, small: 200 connections per server runtime and variant, closed-loop
+//! rounds and paced load, and the refusals.
 //!
-//! Each run is the built `c10k` binary under a 60 s deadline (killed and failed past it). The
-//! assertions read its summary: connections held, errors, round trips, and the server's threads
-//! by name, which is what "one executor thread" means for each runtime.
+//! Each run is the built `c10k` binary under a 60 s deadline (killed and failed past it), writing
+//! its files into a temporary `--out`. The assertions read its summary and its JSON record:
+//! connections held, errors, messages, latency order, and the server's threads by name, which is
+//! what "one executor thread" means for each runtime.
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -58,7 +61,10 @@ fn c10k(args: &[&str]) -> Run {
 /// Runs 200 connections x 2 rounds on `runtime` and checks the summary, including the exact
 /// list of server threads.
 fn holds_200_connections(runtime: &str, threads: &str) {
-    let run = c10k(&["--runtime", runtime, "--connections", "200", "--rounds", "2"]);
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_arg = out.path().to_str().expect("a UTF-8 temporary path");
+    let run =
+        c10k(&["--runtime", runtime, "--connections", "200", "--rounds", "2", "--out", out_arg]);
     let summary = &run.stdout;
     assert!(run.status.success(), "{runtime}: {}\n{summary}{}", run.status, run.stderr);
     let line = |prefix: &str| {
@@ -77,6 +83,105 @@ fn holds_200_connections(runtime: &str, threads: &str) {
     assert_eq!(line("server threads: "), format!("server threads: {threads}"));
     assert_eq!(line("server stopped by SIGINT: "), "server stopped by SIGINT: exit status: 0");
     assert!(run.stderr.is_empty(), "{runtime}: {}", run.stderr);
+    let record = record(out.path(), runtime, "buffered");
+    assert_eq!(record["load"]["kind"], "rounds");
+    assert_eq!(record["load"]["messages"], 400);
+    assert_latency_ordered(&record["load"]["latency"]);
+}
+
+/// The JSON record a run wrote into `out`, after checking that `c10k.md` lists it.
+fn record(out: &Path, runtime: &str, server: &str) -> serde_json::Value {
+    let path = out.join(format!("c10k-{runtime}-{server}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let record: serde_json::Value = serde_json::from_str(&text).expect("the record is JSON");
+    let markdown = std::fs::read_to_string(out.join("c10k.md")).expect("c10k.md written");
+    assert!(markdown.starts_with("### C10K at the descriptor limit\n"), "{markdown}");
+    assert!(markdown.contains(&format!(" | {server} | ")), "{markdown}");
+    assert!(markdown.contains("\nMachine: "), "{markdown}");
+    record
+}
+
+/// Asserts `0 < p50 <= p99 <= max` for a latency object of the record.
+fn assert_latency_ordered(latency: &serde_json::Value) {
+    let us = |key: &str| latency[key].as_f64().unwrap_or_else(|| panic!("no {key} in {latency}"));
+    let (p50, p99, max) = (us("p50_us"), us("p99_us"), us("max_us"));
+    assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{latency}");
+}
+
+/// Runs 200 connections of paced load on `runtime`'s `server` variant (one message every 100 ms
+/// for 1 s: 10 per connection) and checks the summary and the JSON record.
+fn paced_200_connections(runtime: &str, server: &str) {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_arg = out.path().to_str().expect("a UTF-8 temporary path");
+    let args = [
+        "--runtime",
+        runtime,
+        "--server",
+        server,
+        "--connections",
+        "200",
+        "--pace-ms",
+        "100",
+        "--duration-s",
+        "1",
+        "--out",
+        out_arg,
+    ];
+    let run = c10k(&args);
+    let summary = &run.stdout;
+    assert!(run.status.success(), "{args:?}: {}\n{summary}{}", run.status, run.stderr);
+    assert!(summary.contains("connections held: 200/200, errors: 0\n"), "{summary}");
+    assert!(summary.contains(&format!("\nserver variant: {server}\n")), "{summary}");
+    assert!(summary.contains("\npaced: 2000 messages (10 per connection: "), "{summary}");
+    assert!(summary.contains("\nkernel socket memory (/proc/net/sockstat"), "{summary}");
+    assert!(run.stderr.is_empty(), "{args:?}: {}", run.stderr);
+
+    let record = record(out.path(), runtime, server);
+    assert_eq!(record["runtime"], runtime);
+    assert_eq!(record["server"], server);
+    assert_eq!((&record["connections"], &record["held"]), (&200.into(), &200.into()));
+    assert_eq!(record["errors"], 0);
+    assert_eq!(record["ok"], true);
+    let load = &record["load"];
+    assert_eq!(load["kind"], "paced");
+    assert_eq!((&load["pace_ms"], &load["messages_per_connection"]), (&100.into(), &10.into()));
+    assert_eq!(load["messages"], 200 * 10);
+    assert_latency_ordered(&load["latency"]);
+    assert_latency_ordered(&load["round_trip"]);
+    // Counted from the due time, a sample cannot be shorter than its own round trip.
+    assert!(load["latency"]["max_us"].as_f64() >= load["round_trip"]["max_us"].as_f64());
+    // Both ends of every connection were TCP sockets in use when the loaded sample was taken (the
+    // count is system-wide, so only a lower bound holds).
+    let loaded = &record["sockstat_loaded"];
+    assert!(loaded["tcp_inuse"].as_u64() >= Some(2 * 200), "{loaded}");
+    assert!(loaded["page_bytes"].as_u64() >= Some(4096), "{loaded}");
+    let rss = &record["server_rss"];
+    assert!(rss["loaded_kib"].as_u64() > rss["idle_kib"].as_u64(), "{rss}");
+}
+
+#[test]
+fn tokio_buffered_carries_paced_load() {
+    paced_200_connections("tokio", "buffered");
+}
+
+#[test]
+fn tokio_readiness_carries_paced_load() {
+    paced_200_connections("tokio", "readiness");
+}
+
+#[test]
+fn smol_buffered_carries_paced_load() {
+    paced_200_connections("smol", "buffered");
+}
+
+#[test]
+fn smol_readiness_carries_paced_load() {
+    paced_200_connections("smol", "readiness");
+}
+
+#[test]
+fn async_std_buffered_carries_paced_load() {
+    paced_200_connections("async-std", "buffered");
 }
 
 #[test]
@@ -131,5 +236,35 @@ fn more_connections_than_descriptors_are_refused() {
         "{}",
         run.stderr
     );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn async_std_readiness_is_refused_with_the_reason() {
+    refused(
+        &["--runtime", "async-std", "--server", "readiness"],
+        "--server readiness is refused for async-std: async-std exposes no readiness API",
+    );
+}
+
+#[test]
+fn connections_beyond_the_hard_limit_are_refused_with_the_numbers() {
+    // One connection more than the hard limit itself: the client and the server would each need
+    // it plus 64 descriptors. The limit is read, never lowered.
+    let limits = std::fs::read_to_string("/proc/self/limits").expect("reading /proc/self/limits");
+    let hard: u64 = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(4)?.parse().ok())
+        .expect("a numeric hard limit on open files");
+    let connections = hard + 1;
+    let run = c10k(&["--runtime", "tokio", "--connections", &connections.to_string()]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    let expected = format!(
+        "--connections {connections} needs {} descriptors; this process may open {hard} \
+         (RLIMIT_NOFILE hard limit)",
+        connections + 64
+    );
+    assert!(run.stderr.contains(&expected), "`{expected}` not in {}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 }

@@ -4,6 +4,9 @@
 //! file that exists; every cell without a link must give a reason; and, where the concept list the
 //! workspace was planned from sits beside the checkout (`../shared/CONCEPTS.md`, as in CI), every
 //! concept it names must have a row.
+//!
+//! The index by guide section of each README must name every program its matrix names, and no
+//! other.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -214,6 +217,113 @@ fn the_check_catches_drift() {
     // Examples with no row at all.
     let only_hello = format!("{header}| `hello` | x | {linked} | {reason} | {reason} |\n");
     assert!(check_matrix(&root, &only_hello).iter().any(|p| p.contains("has no row")));
+}
+
+/// The heading of the index by guide section in each README.
+const INDEX_HEADINGS: [(&str, &str); 2] =
+    [("README.md", "## Index by guide section"), ("README.zh-CN.md", "## 按指南章节索引")];
+
+/// The entries of the index under `heading`: for each line that links programs, the
+/// `(name, target)` of each link whose text is one backticked name, such as
+/// ``[`mpsc`](examples-tokio/examples/mpsc.rs)``.
+fn index_entries(readme: &str, heading: &str) -> Vec<Vec<(String, String)>> {
+    let mut lines = readme.lines().skip_while(|line| *line != heading);
+    assert!(lines.next().is_some(), "no `{heading}` section");
+    lines
+        .take_while(|line| !line.starts_with("## "))
+        .map(program_links)
+        .filter(|links| !links.is_empty())
+        .collect()
+}
+
+fn program_links(line: &str) -> Vec<(String, String)> {
+    let mut links = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("[`") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find("`](") else { break };
+        let name = rest[..end].to_owned();
+        rest = &rest[end + 3..];
+        let Some(close) = rest.find(')') else { break };
+        links.push((name, rest[..close].to_owned()));
+        rest = &rest[close + 1..];
+    }
+    links
+}
+
+/// What is wrong with an index: a program the matrix does not name, a link that is not one of
+/// that program's files or names a file that does not exist, a program of the matrix left out.
+fn check_index(
+    root: &Path,
+    entries: &[Vec<(String, String)>],
+    concepts: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, target) in entries.iter().flatten() {
+        if !concepts.contains(name) {
+            problems.push(format!("`{name}` is not a program of the matrix"));
+        }
+        if !RUNTIME_CRATES.iter().any(|krate| expected_path(krate, name) == *target) {
+            problems.push(format!("`{name}` links to {target}, which is not one of its files"));
+        } else if !root.join(target).is_file() {
+            problems.push(format!("`{name}` links to {target}, which does not exist"));
+        }
+    }
+    let named: BTreeSet<&str> = entries.iter().flatten().map(|(name, _)| name.as_str()).collect();
+    for concept in concepts.iter().filter(|c| !named.contains(c.as_str())) {
+        problems.push(format!("`{concept}` has a matrix row but is not in the index"));
+    }
+    problems
+}
+
+/// Both READMEs' index by guide section names every program of their matrix and nothing else,
+/// links each to a file that exists, and the two indexes name the same programs line for line.
+#[test]
+fn the_index_by_guide_names_every_program_of_the_matrix_and_no_other() {
+    let root = workspace_root();
+    let mut problems = Vec::new();
+    let mut names_per_line = Vec::new();
+    for ((file, heading), header) in INDEX_HEADINGS.iter().zip([HEADER, HEADER_ZH]) {
+        let readme = fs::read_to_string(root.join(file)).expect("both READMEs exist");
+        let concepts = matrix_rows_under(&readme, header).into_iter().map(|r| r.concept).collect();
+        let entries = index_entries(&readme, heading);
+        assert!(entries.len() >= 30, "{file}: only {} index lines name programs", entries.len());
+        let found = check_index(&root, &entries, &concepts);
+        problems.extend(found.into_iter().map(|p| format!("{file}: {p}")));
+        let names: Vec<Vec<String>> =
+            entries.into_iter().map(|line| line.into_iter().map(|(n, _)| n).collect()).collect();
+        names_per_line.push(names);
+    }
+    for (line, (en, zh)) in names_per_line[0].iter().zip(&names_per_line[1]).enumerate() {
+        if en != zh {
+            problems
+                .push(format!("index line {}: README.md {en:?}, README.zh-CN.md {zh:?}", line + 1));
+        }
+    }
+    if names_per_line[0].len() != names_per_line[1].len() {
+        problems.push("the two indexes have different numbers of lines".to_owned());
+    }
+    assert!(problems.is_empty(), "index by guide section:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_index_check_catches_drift() {
+    let root = workspace_root();
+    let concepts: BTreeSet<String> = ["mpsc", "oneshot"].map(str::to_owned).into();
+    let readme = "## Index by guide section\n\n\
+                  - 2.5.2.4 异步通道: [`mpsc`](examples-tokio/examples/mpsc.rs), \
+                  [`nope`](examples-tokio/examples/nope.rs)\n\
+                  - see [Benchmarks](#benchmarks) and [`mpsc`](examples-smol/examples/oneshot.rs)\n\
+                  \n## Next\n- [`oneshot`](examples-tokio/examples/oneshot.rs)\n";
+    let entries = index_entries(readme, "## Index by guide section");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0][0], ("mpsc".to_owned(), "examples-tokio/examples/mpsc.rs".to_owned()));
+    let problems = check_index(&root, &entries, &concepts);
+    assert!(problems.iter().any(|p| p.contains("`nope` is not a program")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("nope.rs, which does not exist")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("oneshot.rs, which is not one of")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("`oneshot` has a matrix row")), "{problems:?}");
+    assert_eq!(problems.len(), 4, "{problems:?}");
 }
 
 /// A workspace member: its package name and directory.

@@ -1,7 +1,8 @@
 //! Criterion plumbing shared by the bench targets, each of which includes it with `mod common;`:
-//! the group settings of the suite, the loop that runs a target's groups, and the
-//! [`AsyncExecutor`] adapters criterion 0.8 lacks for async-std's runtime and a smol
-//! `LocalExecutor` (the `LocalPool` adapter, which only `runtimes` needs, stays in that target).
+//! the group settings of the suite, the loop that runs a target's groups, the [`AsyncExecutor`]
+//! adapters criterion 0.8 lacks for async-std's runtime, a smol `LocalExecutor` and compio (the
+//! `LocalPool` adapter, which only `runtimes` needs, stays in that target), and compio's start:
+//! built on io_uring, or skipped with the reason recorded for the report.
 //!
 //! Not a bench target itself: cargo discovers `benches/*.rs` and `benches/*/main.rs` only. Each
 //! target that includes it is a crate of its own, so whatever a target leaves unused here is dead
@@ -11,6 +12,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use benches::{Skipped, criterion_dir, rt_compio};
 use criterion::async_executor::AsyncExecutor;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
@@ -20,8 +22,9 @@ use smol::LocalExecutor;
 pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 /// Warm-up time per benchmark of the `runtimes` and `io` groups: with [`MEASUREMENT`] and the
-/// analysis, about 3 s a benchmark, so `runtimes` (108 benchmarks) runs in about six minutes and
-/// the whole suite (171) in about eight on the 2-core reference machine (BENCHMARKS.md).
+/// analysis, about 3 s a benchmark, so `runtimes` (126 benchmarks) runs in about seven minutes
+/// and the whole suite (197) in about nine on the 2-core reference machine (BENCHMARKS.md: 171
+/// benchmarks, before compio's 26, took 7 min 56 s).
 pub const WARM_UP: Duration = Duration::from_millis(500);
 /// Measurement time per benchmark of the `runtimes` and `io` groups (see [`WARM_UP`]).
 pub const MEASUREMENT: Duration = Duration::from_millis(1500);
@@ -71,5 +74,38 @@ pub struct SmolLocal(pub Rc<LocalExecutor<'static>>);
 impl AsyncExecutor for &SmolLocal {
     fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
         smol::block_on(self.0.run(future))
+    }
+}
+
+/// compio's runtime on the bench thread, for criterion: `block_on` runs it, and with it the tasks
+/// spawned on it, until the future is done.
+pub struct Compio(pub compio::runtime::Runtime);
+
+impl AsyncExecutor for &Compio {
+    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
+        self.0.block_on(future)
+    }
+}
+
+impl Compio {
+    /// compio on io_uring, or `None` where io_uring is unusable: then the bench target `target`
+    /// skips compio in `groups` and records why in criterion's directory for the report (a run
+    /// that has compio removes a stale record). The text, which says why, is compio's part of the
+    /// startup line.
+    pub fn start(target: &str, groups: &[&str]) -> (Option<Self>, String) {
+        let (compio, line, record) = match rt_compio::runtime() {
+            Ok(rt) => (Some(Self(rt)), "compio 1 (the bench thread, io_uring)".to_owned(), None),
+            Err(reason) => {
+                let reason = format!("io_uring is unusable: {reason}");
+                let line = format!("compio skipped, {reason}");
+                let groups = groups.iter().map(|g| (*g).to_owned()).collect();
+                (None, line, Some(Skipped { runtime: "compio".into(), reason, groups }))
+            }
+        };
+        let dir = criterion_dir();
+        if let Err(e) = Skipped::record(&dir, target, record.as_ref()) {
+            eprintln!("warning: recording compio's skip in {}: {e}", dir.display());
+        }
+        (compio, line)
     }
 }

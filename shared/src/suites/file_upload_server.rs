@@ -41,6 +41,7 @@ pub const SUITE: Suite = Suite {
         a_client_vanishing_mid_body_leaves_nothing,
         a_reset_mid_body_leaves_nothing,
         an_existing_file_is_not_overwritten,
+        two_uploads_racing_for_one_new_name_store_exactly_one,
         twenty_concurrent_uploads_all_arrive_intact,
         a_large_upload_streams_in_constant_memory,
         a_stalled_header_times_out,
@@ -153,11 +154,17 @@ fn wait_for_entries(dir: &Path, expected: &[&str]) {
     }
 }
 
-/// Waits up to 2 s for a temporary file to appear in `dir`: the upload is under way.
-fn wait_for_temp_file(dir: &Path) {
+/// Waits up to 2 s for `count` temporary files in `dir`: that many uploads are past the header
+/// checks, the file's existence included, and are receiving their bodies.
+fn wait_for_temp_files(dir: &Path, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(2);
-    while !entries(dir).iter().any(|name| name.starts_with(".upload-")) {
-        assert!(Instant::now() < deadline, "no temporary file appeared");
+    let temp_files = || entries(dir).iter().filter(|name| name.starts_with(".upload-")).count();
+    loop {
+        let found = temp_files();
+        if found >= count {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{found} temporary files appeared, expected {count}");
         thread::sleep(Duration::from_millis(10));
     }
 }
@@ -359,7 +366,7 @@ fn a_client_vanishing_mid_body_leaves_nothing(manifest_dir: &str) {
     stream.write_all(&header(b"reset.bin", 1_000_000)).unwrap();
     stream.write_all(&random_bytes(64 * 1024, 4)).unwrap();
     // The body is being written to a temporary file...
-    wait_for_temp_file(&setup.dir);
+    wait_for_temp_files(&setup.dir, 1);
     // ...when the client goes away without a word.
     drop(stream);
     wait_for_entries(&setup.dir, &[]);
@@ -374,7 +381,7 @@ fn a_reset_mid_body_leaves_nothing(manifest_dir: &str) {
     stream.write_all(&header(b"reset.bin", 1_000_000)).unwrap();
     stream.write_all(&random_bytes(64 * 1024, 5)).unwrap();
     // The body is being written to a temporary file...
-    wait_for_temp_file(&setup.dir);
+    wait_for_temp_files(&setup.dir, 1);
     // ...when the client aborts: SO_LINGER 0 makes the close send a reset.
     crate::process::reset_on_close(&stream).unwrap();
     drop(stream);
@@ -393,6 +400,53 @@ fn an_existing_file_is_not_overwritten(manifest_dir: &str) {
     );
     assert_eq!(std::fs::read_to_string(setup.dir.join("exists.txt")).unwrap(), "original");
     wait_for_entries(&setup.dir, &["exists.txt"]);
+    setup.server.stop(STOP_TIMEOUT);
+}
+
+/// The race the existence check cannot close: two uploads of one new name both pass it (both
+/// temporary files exist) while each client holds back its last byte; then both last bytes go
+/// out together. The no-clobber rename must let exactly one win: `OK`, with its bytes on disk,
+/// and `ERR file already exists` for the other. A plain rename answers `OK` twice and keeps
+/// only the later file. Several rounds, so that either connection may win the renames' race.
+fn two_uploads_racing_for_one_new_name_store_exactly_one(manifest_dir: &str) {
+    const ROUNDS: u64 = 10;
+    const SIZE: usize = 100 * 1024;
+    let setup = start(manifest_dir, &[]);
+    let mut stored: Vec<String> = Vec::new();
+    for round in 0..ROUNDS {
+        let name = format!("race-{round:02}.bin");
+        let contents = [random_bytes(SIZE, 200 + 2 * round), random_bytes(SIZE, 201 + 2 * round)];
+        let mut streams: Vec<TcpStream> = contents
+            .iter()
+            .map(|content| {
+                let mut stream = connect(setup.addr);
+                stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+                stream.write_all(&header(name.as_bytes(), SIZE as u64)).unwrap();
+                stream.write_all(&content[..SIZE - 1]).unwrap();
+                stream
+            })
+            .collect();
+        wait_for_temp_files(&setup.dir, 2);
+        for (stream, content) in streams.iter_mut().zip(&contents) {
+            stream.write_all(&content[SIZE - 1..]).unwrap();
+        }
+        let answers: Vec<Option<String>> = streams.iter_mut().map(reply).collect();
+
+        let on_disk = std::fs::read(setup.dir.join(&name)).unwrap();
+        let kept = contents.iter().position(|content| *content == on_disk);
+        let context = format!("round {round}: replies {answers:?}, the file holds upload {kept:?}");
+        let winner = answers.iter().position(|a| a.as_deref() == Some("OK"));
+        let winner = winner.unwrap_or_else(|| panic!("no upload got OK; {context}"));
+        assert_eq!(
+            answers[1 - winner].as_deref(),
+            Some("ERR file already exists"),
+            "the file's content was lost; {context}"
+        );
+        assert_eq!(kept, Some(winner), "the file is not the upload that got OK; {context}");
+        stored.push(name);
+        let expected: Vec<&str> = stored.iter().map(String::as_str).collect();
+        wait_for_entries(&setup.dir, &expected);
+    }
     setup.server.stop(STOP_TIMEOUT);
 }
 
@@ -471,7 +525,7 @@ fn shutdown_aborts_a_stalled_upload_after_the_grace_period_and_leaves_nothing(ma
     let mut uploading = connect(setup.addr);
     uploading.write_all(&header(b"slow.bin", 1000)).unwrap();
     uploading.write_all(&[7; 10]).unwrap();
-    wait_for_temp_file(&setup.dir);
+    wait_for_temp_files(&setup.dir, 1);
     // ...and one that has not sent its header yet.
     let mut waiting = connect(setup.addr);
 
@@ -495,7 +549,7 @@ fn shutdown_tells_a_client_still_waiting_in_the_backlog(manifest_dir: &str) {
     let setup = start(manifest_dir, &["--max-connections", "1"]);
     let mut uploading = connect(setup.addr);
     uploading.write_all(&header(b"slow.bin", 1000)).unwrap();
-    wait_for_temp_file(&setup.dir);
+    wait_for_temp_files(&setup.dir, 1);
     // Past the cap: the kernel completes the handshake, the server does not accept it yet.
     let mut waiting = connect(setup.addr);
     let dir = setup.dir.clone();

@@ -4,7 +4,9 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::bail;
 use clap::builder::TypedValueParser;
@@ -16,6 +18,9 @@ const DEFAULT_ROUNDS: usize = 3;
 const DEFAULT_MESSAGE_BYTES: usize = 32;
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const DEFAULT_IN_FLIGHT: usize = 100;
+const DEFAULT_DURATION_S: usize = 10;
+/// The longest `--pace-ms`: one day.
+const MAX_PACE_MS: usize = 86_400_000;
 
 /// How `--runtime` shows in the help.
 const RUNTIMES: &str = "tokio|smol|async-std";
@@ -60,34 +65,82 @@ impl FromStr for Runtime {
     }
 }
 
+/// How the server handles a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Each connection task owns its stream and a 256-byte buffer.
+    Buffered,
+    /// Each connection task owns only its stream; it awaits readiness, then reads into the one
+    /// buffer of its thread.
+    Readiness,
+}
+
+impl Variant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Buffered => "buffered",
+            Variant::Readiness => "readiness",
+        }
+    }
+}
+
+impl FromStr for Variant {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "buffered" => Ok(Variant::Buffered),
+            "readiness" => Ok(Variant::Readiness),
+            other => bail!("unknown server variant `{other}`: expected buffered or readiness"),
+        }
+    }
+}
+
+/// Why async-std has no `readiness` variant (the refusal and the report both say it).
+pub const ASYNC_STD_HAS_NO_READINESS: &str = "async-std exposes no readiness API: its TcpStream \
+     has no readable()/writable() and no non-blocking try_read, so a task cannot wait for data \
+     without a buffer to read it into";
+
+/// What the client does once every connection is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Load {
+    /// `rounds` closed-loop echoes per connection, at most `in_flight` at once.
+    Rounds { rounds: usize, in_flight: usize },
+    /// One echo every `pace` on every connection for `duration`, due at a fixed schedule.
+    Paced { pace: Duration, duration: Duration },
+}
+
 /// The client's settings, from the command line.
 #[derive(Debug)]
 pub struct Options {
     pub runtime: Runtime,
+    pub variant: Variant,
     pub connections: usize,
-    pub rounds: usize,
+    pub load: Load,
     pub message_bytes: usize,
-    pub in_flight: usize,
+    /// Where the JSON record and `c10k.md` go; `None`: the default, `<target dir>/bench-results`.
+    pub out: Option<PathBuf>,
 }
 
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Mode {
-    Serve(Runtime),
+    Serve(Runtime, Variant),
     Client(Options),
 }
 
 /// C10K load tool: can one executor thread hold ten thousand connections?
 ///
 /// Starts itself again as the server process, on one executor thread of the chosen runtime, then
-/// opens the connections to it, echoes on each and prints the summary. Exit status: 0 if all
-/// connections were held through every round with no error, 1 if not, 2 for bad arguments or a
-/// failed setup.
+/// opens the connections to it, echoes on each (closed-loop rounds, or paced with `--pace-ms`),
+/// prints the summary and writes it to `--out`. Exit status: 0 if all connections were held
+/// through the whole load with no error, 1 if not, 2 for bad arguments or a failed setup.
 #[derive(Debug, Parser)]
 #[command(
     name = "c10k",
-    override_usage = "c10k --runtime <tokio|smol|async-std> [--connections N] [--rounds K] \
-                      [--message-bytes B] [--in-flight M]",
+    override_usage = "c10k --runtime <tokio|smol|async-std> [--server buffered|readiness] \
+                      [--connections N] [--rounds K] [--in-flight M] \
+                      [--pace-ms P [--duration-s D]] [--message-bytes B] [--out DIR]",
     disable_help_subcommand = true
 )]
 struct Cli {
@@ -106,6 +159,9 @@ enum Serve {
         /// server runtime
         #[arg(long, value_name = RUNTIMES)]
         runtime: Runtime,
+        /// server variant
+        #[arg(long, value_name = "buffered|readiness", default_value = "buffered")]
+        server: Variant,
     },
 }
 
@@ -114,13 +170,17 @@ struct ClientArgs {
     /// server runtime, on a single executor thread (required)
     #[arg(long, value_name = RUNTIMES)]
     runtime: Option<Runtime>,
+    /// server variant: `buffered` (a 256-byte buffer per connection) or `readiness` (no buffer
+    /// while idle: one per thread, tokio and smol only)
+    #[arg(long, value_name = "buffered|readiness", default_value = "buffered")]
+    server: Variant,
     /// connections to open and hold at once
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS,
           value_parser = Count::at_least(1))]
     connections: usize,
-    /// echo round trips per connection once all are open
+    /// closed-loop echo round trips per connection once all are open (without --pace-ms)
     #[arg(long, value_name = "K", default_value_t = DEFAULT_ROUNDS,
-          value_parser = Count::at_least(0))]
+          value_parser = Count::at_least(0), conflicts_with = "pace_ms")]
     rounds: usize,
     /// size of each echoed message, at most 65536
     #[arg(long, value_name = "B", default_value_t = DEFAULT_MESSAGE_BYTES,
@@ -128,8 +188,19 @@ struct ClientArgs {
     message_bytes: usize,
     /// round trips in flight at once during the rounds
     #[arg(long, value_name = "M", default_value_t = DEFAULT_IN_FLIGHT,
-          value_parser = Count::at_least(1))]
+          value_parser = Count::at_least(1), conflicts_with = "pace_ms")]
     in_flight: usize,
+    /// paced load instead of rounds: one echo every P ms on every connection, the connections'
+    /// schedules spread evenly over P
+    #[arg(long, value_name = "P", value_parser = Count::between(1, MAX_PACE_MS))]
+    pace_ms: Option<usize>,
+    /// how long the paced load lasts: D s / P ms messages per connection (default 10)
+    #[arg(long, value_name = "D", default_value_t = DEFAULT_DURATION_S,
+          value_parser = Count::between(1, MAX_PACE_MS / 1000), requires = "pace_ms")]
+    duration_s: usize,
+    /// directory for c10k-<runtime>-<server>.json and c10k.md (default: <target dir>/bench-results)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// Parses the arguments after the program name. `Err` is clap's error, to `exit()` with: a usage
@@ -141,17 +212,45 @@ where
     let program = std::iter::once(OsString::from("c10k"));
     let cli = Cli::try_parse_from(program.chain(args.into_iter().map(Into::into)))
         .map_err(reword_unknown_argument)?;
-    if let Some(Serve::Serve { runtime }) = cli.serve {
-        return Ok(Mode::Serve(runtime));
+    if let Some(Serve::Serve { runtime, server }) = cli.serve {
+        return Ok(Mode::Serve(runtime, server));
     }
-    let ClientArgs { runtime, connections, rounds, message_bytes, in_flight } = cli.client;
+    let ClientArgs {
+        runtime,
+        server: variant,
+        connections,
+        rounds,
+        message_bytes,
+        in_flight,
+        pace_ms,
+        duration_s,
+        out,
+    } = cli.client;
     // Optional to clap, so the hidden `serve` can go without it; the client cannot.
     let Some(runtime) = runtime else {
         return Err(
             Cli::command().error(ErrorKind::MissingRequiredArgument, "--runtime is required")
         );
     };
-    Ok(Mode::Client(Options { runtime, connections, rounds, message_bytes, in_flight }))
+    if runtime == Runtime::AsyncStd && variant == Variant::Readiness {
+        let reason =
+            format!("--server readiness is refused for async-std: {ASYNC_STD_HAS_NO_READINESS}");
+        return Err(Cli::command().error(ErrorKind::ArgumentConflict, reason));
+    }
+    let load = match pace_ms {
+        None => Load::Rounds { rounds, in_flight },
+        Some(pace_ms) if pace_ms > duration_s * 1000 => {
+            let reason = format!(
+                "--pace-ms {pace_ms} is longer than --duration-s {duration_s}: no message would be sent"
+            );
+            return Err(Cli::command().error(ErrorKind::ValueValidation, reason));
+        }
+        Some(pace_ms) => Load::Paced {
+            pace: Duration::from_millis(pace_ms as u64),
+            duration: Duration::from_secs(duration_s as u64),
+        },
+    };
+    Ok(Mode::Client(Options { runtime, variant, connections, load, message_bytes, out }))
 }
 
 /// Rewords clap's "unexpected argument '--bogus' found" as this tool puts it: "unknown argument"
@@ -231,24 +330,54 @@ mod tests {
             panic!("not the client mode");
         };
         assert_eq!(options.runtime, Runtime::Smol);
+        assert_eq!(options.variant, Variant::Buffered);
         assert_eq!(options.connections, 7);
-        assert_eq!(options.rounds, DEFAULT_ROUNDS);
+        assert_eq!(
+            options.load,
+            Load::Rounds { rounds: DEFAULT_ROUNDS, in_flight: DEFAULT_IN_FLIGHT }
+        );
         assert_eq!(options.message_bytes, DEFAULT_MESSAGE_BYTES);
         assert!(matches!(
             parse(&["serve", "--runtime", "async-std"]).unwrap(),
-            Mode::Serve(Runtime::AsyncStd)
+            Mode::Serve(Runtime::AsyncStd, Variant::Buffered)
+        ));
+        assert!(matches!(
+            parse(&["serve", "--runtime", "tokio", "--server", "readiness"]).unwrap(),
+            Mode::Serve(Runtime::Tokio, Variant::Readiness)
         ));
     }
 
     #[test]
+    fn parses_the_paced_load() {
+        let Mode::Client(options) =
+            parse(&["--runtime", "tokio", "--server", "readiness", "--pace-ms", "250"]).unwrap()
+        else {
+            panic!("not the client mode");
+        };
+        assert_eq!(options.variant, Variant::Readiness);
+        assert_eq!(
+            options.load,
+            Load::Paced {
+                pace: Duration::from_millis(250),
+                duration: Duration::from_secs(DEFAULT_DURATION_S as u64)
+            }
+        );
+    }
+
+    #[test]
     fn refuses_bad_arguments_with_the_reason() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 11] = [
             (&["--runtime", "nope"], "unknown runtime `nope`"),
             (&["--connections", "5"], "--runtime is required"),
             (&["--runtime", "tokio", "--connections", "0"], "at least 1"),
             (&["--runtime", "tokio", "--rounds", "x"], "whole number"),
             (&["--runtime", "tokio", "--message-bytes", "0"], "between 1"),
             (&["--runtime", "tokio", "--bogus"], "unknown argument `--bogus`"),
+            (&["--runtime", "tokio", "--server", "x"], "unknown server variant `x`"),
+            (&["--runtime", "async-std", "--server", "readiness"], "no readiness API"),
+            (&["--runtime", "tokio", "--pace-ms", "5", "--rounds", "2"], "cannot be used with"),
+            (&["--runtime", "tokio", "--duration-s", "5"], "--pace-ms"),
+            (&["--runtime", "tokio", "--pace-ms", "3000", "--duration-s", "2"], "no message"),
         ];
         for (args, expected) in cases {
             let error = parse(args).expect_err("must be refused").to_string();

@@ -2,26 +2,43 @@
 //!
 //! ```text
 //! cargo run --release -p benches --bin c10k -- --runtime tokio --connections 10000
-//! c10k --runtime <tokio|smol|async-std> [--connections N] [--rounds K] [--message-bytes B] [--in-flight M]
+//! cargo run --release -p benches --bin c10k -- --runtime smol --server readiness \
+//!     --connections 19500 --pace-ms 1000 --duration-s 10
+//! c10k --runtime <tokio|smol|async-std> [--server buffered|readiness] [--connections N]
+//!      [--rounds K] [--in-flight M] [--pace-ms P [--duration-s D]] [--message-bytes B] [--out DIR]
 //! ```
+//!
+//! Defaults: `--server buffered`, 10,000 connections, 3 closed-loop rounds with 100 in flight,
+//! 32-byte messages; `--pace-ms P` replaces the rounds by the paced load, for `--duration-s 10`;
+//! `--out` is `$CARGO_TARGET_DIR/bench-results`, else the workspace's `target/bench-results`.
 //!
 //! The tool starts itself again as the **server** process (hidden subcommand `c10k serve --runtime R`)
 //! and then acts as the **client**, so the server's memory and threads are its own and can be read
 //! from `/proc/<pid>/status`:
 //!
-//! 1. The client raises its `RLIMIT_NOFILE` soft limit to the hard limit (N sockets plus a margin
-//!    must fit under it, and N must fit in the ephemeral port range, or it refuses to start), then
-//!    starts the server, which prints `listening on <addr>` (loopback, port 0) on stdout.
+//! 1. The client raises its `RLIMIT_NOFILE` soft limit to the hard limit and prints both. Client
+//!    and server each need N sockets plus 64; if that does not fit under the limit, or N does not
+//!    fit in the ephemeral port range, it refuses (status 2) with the numbers. Then it starts the
+//!    server, which prints `listening on <addr>` (loopback, port 0) on stdout.
 //! 2. It samples the idle server's RSS, opens N connections at most 64 connects at a time (the
 //!    listen backlog bounds how many handshakes may wait for `accept`) and completes one echo round
 //!    trip on each, so every connection is accepted and has its server task running.
-//! 3. With all N open it samples the server's RSS and OS threads again, then runs K rounds: every
-//!    connection echoes one B-byte message per round, at most M round trips in flight at once
-//!    (tokio's semaphore is FIFO, so connections take turns round by round). Each echo is checked
-//!    byte for byte; its time from first byte written to last byte read is one latency sample.
+//!    Idle and again with all N open it also reads `/proc/net/sockstat` (TCP sockets in use and
+//!    the pages charged to TCP buffers: system-wide, so client and server sockets both count).
+//! 3. With all N open it samples the server's RSS and OS threads again, then runs the load. Rounds:
+//!    every connection echoes one B-byte message per round, at most M round trips in flight at
+//!    once (tokio's semaphore is FIFO, so connections take turns round by round); a sample is the
+//!    time from first byte written to last byte read. Paced: every connection echoes one message
+//!    every P ms for D s, connection i's due times offset by i × P / N so the load is spread
+//!    evenly; a `c10k-pacer` thread releases each message at its due time (`thread::sleep`, as
+//!    tokio's timer would round every due time up by up to 1 ms), and a sample runs from the due
+//!    time, so a message delayed behind a slow echo counts its wait. Every echo is checked byte
+//!    for byte.
 //! 4. It prints the summary, closes every connection, stops the server with SIGINT and checks
-//!    that it exited 0. The exit status is 0 only if all N connections were held through every
-//!    round with no error; 1 if not; 2 for bad arguments or a failed setup.
+//!    that it exited 0, then writes `c10k-<runtime>-<server>.json` into `--out` and regenerates
+//!    `c10k.md` there from every such file (see `report`). The exit status is 0 only if all N
+//!    connections were held through the whole load with no error; 1 if not; 2 for bad arguments
+//!    or a failed setup.
 //!
 //! The client is the same for every server runtime, a tokio multi-thread runtime (one task per
 //! connection), so only the server differs between runs.
@@ -43,11 +60,13 @@
 //! (neither runtime offers another); the client's 64 connects in flight stay below it. The kernel
 //! caps any backlog at `net.core.somaxconn`.
 //!
-//! Per connection the server holds one task whose future owns the stream and a 256-byte buffer
-//! (inline in the future, so on the heap with the task): it reads whatever has arrived into the
-//! buffer and writes it back, until end of stream. Nothing else is allocated per connection by
-//! this code; the rest of the RSS growth is the runtime's own bookkeeping (task header,
-//! reactor registration). Socket buffers are kernel memory and do not show in RSS.
+//! Per connection the `buffered` server holds one task whose future owns the stream and a 256-byte
+//! buffer (inline in the future, so on the heap with the task): it reads whatever has arrived into
+//! the buffer and writes it back, until end of stream. The `readiness` server (tokio and smol;
+//! async-std has no readiness API and is refused) holds only the stream: it waits for readiness,
+//! then reads into one buffer per thread and writes back at once. Nothing else is allocated per
+//! connection by this code; the rest of the RSS growth is the runtime's own bookkeeping (task
+//! header, reactor registration). Socket buffers are kernel memory and do not show in RSS.
 //!
 //! Every server also has a `c10k-sigint` thread: SIGINT is blocked in all threads and read from a
 //! `signalfd`, and this thread exits the process with status 0 when it arrives. It also exits
@@ -61,6 +80,7 @@ mod client;
 mod limits;
 mod process;
 mod procfs;
+mod report;
 mod server;
 
 use std::process::ExitCode;
@@ -71,7 +91,7 @@ fn main() -> ExitCode {
     // A usage error: clap's message on stderr, status 2; `--help`: the help on stdout, status 0.
     let mode = parse_args(std::env::args_os().skip(1)).unwrap_or_else(|error| error.exit());
     let outcome = match mode {
-        Mode::Serve(runtime) => server::serve(runtime).map(|()| true),
+        Mode::Serve(runtime, variant) => server::serve(runtime, variant).map(|()| true),
         Mode::Client(options) => client::run_client(&options),
     };
     match outcome {

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::args::Runtime;
+use crate::args::{Runtime, Variant};
 
 /// How long the client waits for the server to print its address.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,12 +25,12 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `c10k serve --runtime R` and returns it with the address it announced.
-    pub fn start(runtime: Runtime) -> anyhow::Result<(Self, SocketAddr)> {
+    /// Starts `c10k serve --runtime R --server V` and returns it with the address it announced.
+    pub fn start(runtime: Runtime, variant: Variant) -> anyhow::Result<(Self, SocketAddr)> {
         let exe = std::env::current_exe().context("locating this executable")?;
         let mut command = Command::new(exe);
         command
-            .args(["serve", "--runtime", runtime.name()])
+            .args(["serve", "--runtime", runtime.name(), "--server", variant.name()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

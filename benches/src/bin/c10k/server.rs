@@ -1,22 +1,35 @@
 //! The server process (the hidden `serve` subcommand): an echo server on one executor thread of
 //! the chosen runtime, stopped by SIGINT.
+//!
+//! Each runtime's server is its own module, written only with that runtime's APIs (a test below
+//! reads their sources and checks it): `on_tokio`, `on_smol`, `on_async_std`. Each has the
+//! `buffered` variant, a task that owns its stream and a 256-byte buffer; tokio and smol also have
+//! the `readiness` variant, a task that owns only its stream, awaits readiness and then reads into
+//! the one buffer of its thread ([`read_and_echo`], shared as it is std only), so an idle
+//! connection holds no buffer at all.
+
+mod on_async_std;
+mod on_smol;
+mod on_tokio;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
-use crate::args::Runtime;
-use crate::limits::{FD_MARGIN, raise_fd_limit};
+use crate::args::{ASYNC_STD_HAS_NO_READINESS, Runtime, Variant};
+use crate::limits::raise_fd_limit;
 
 /// The backlog the tokio server asks for (the kernel caps it at `net.core.somaxconn`).
 const TOKIO_BACKLOG: u32 = 4096;
-/// The buffer each server connection task owns.
+/// The buffer each `buffered` server connection task owns.
 const ECHO_BUFFER_BYTES: usize = 256;
+/// The one buffer per thread of the `readiness` servers: the largest message the client sends.
+const THREAD_BUFFER_BYTES: usize = 64 * 1024;
 /// How long the server waits after a failed `accept` (usually EMFILE, which retrying at once does
 /// not clear).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -25,16 +38,17 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The hidden `serve` subcommand: SIGINT handling first (before any other thread exists, so every
 /// thread inherits the blocked mask), then the descriptor limit, then the runtime's server.
-pub fn serve(runtime: Runtime) -> anyhow::Result<()> {
+pub fn serve(runtime: Runtime, variant: Variant) -> anyhow::Result<()> {
     watch_sigint_and_client().context("setting up SIGINT handling")?;
-    raise_fd_limit(FD_MARGIN)?;
+    raise_fd_limit()?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let served = match runtime {
-        Runtime::Tokio => server_tokio::serve(addr),
-        Runtime::Smol => server_smol::serve(addr),
-        Runtime::AsyncStd => server_async_std::serve(addr),
+    let served = match (runtime, variant) {
+        (Runtime::Tokio, variant) => on_tokio::serve(addr, variant),
+        (Runtime::Smol, variant) => on_smol::serve(addr, variant),
+        (Runtime::AsyncStd, Variant::Buffered) => on_async_std::serve(addr),
+        (Runtime::AsyncStd, Variant::Readiness) => bail!("{ASYNC_STD_HAS_NO_READINESS}"),
     };
-    served.with_context(|| format!("{} server", runtime.name()))
+    served.with_context(|| format!("{} {} server", runtime.name(), variant.name()))
 }
 
 /// Blocks SIGINT in this thread (and so in every thread started later) and starts the
@@ -86,158 +100,120 @@ fn connection_failed(error: &io::Error) {
     }
 }
 
-/// The tokio server: a current-thread runtime on the calling thread.
-mod server_tokio {
-    use std::io;
-    use std::net::SocketAddr;
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpSocket, TcpStream};
-
-    use super::{ECHO_BUFFER_BYTES, TOKIO_BACKLOG};
-
-    /// Listens on `addr` with a backlog of [`TOKIO_BACKLOG`], announces the bound address and
-    /// echoes on every accepted connection, all on this thread; returns only on a setup error.
-    pub fn serve(addr: SocketAddr) -> io::Result<()> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        runtime.block_on(async {
-            let socket = TcpSocket::new_v4()?;
-            socket.bind(addr)?;
-            let listener = socket.listen(TOKIO_BACKLOG)?;
-            super::announce(listener.local_addr()?)?;
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
-                        tokio::spawn(echo(stream));
-                    }
-                    Err(error) => {
-                        super::accept_failed(&error);
-                        tokio::time::sleep(super::ACCEPT_BACKOFF).await;
-                    }
-                }
-            }
-        })
-    }
-
-    /// Writes back whatever arrives, until end of stream.
-    async fn echo(mut stream: TcpStream) {
-        let mut buf = [0u8; ECHO_BUFFER_BYTES];
-        let result: io::Result<()> = async {
-            stream.set_nodelay(true)?;
-            loop {
-                let n = stream.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                stream.write_all(&buf[..n]).await?;
-            }
-        }
-        .await;
-        if let Err(error) = result {
-            super::connection_failed(&error);
-        }
-    }
+/// What [`read_and_echo`] left to do.
+enum Echoed {
+    /// Everything read was written back (or nothing was there to read: a spurious wakeup).
+    All,
+    /// The socket took only part of it: the rest, copied out of the thread's buffer, is for the
+    /// task to write once the socket is writable.
+    Rest(Vec<u8>),
+    /// End of stream.
+    Closed,
 }
 
-/// The smol server: a `LocalExecutor` run by the calling thread.
-mod server_smol {
-    use std::io;
-    use std::net::SocketAddr;
-
-    use smol::LocalExecutor;
-    use smol::io::{AsyncReadExt, AsyncWriteExt};
-    use smol::net::{TcpListener, TcpStream};
-
-    use super::ECHO_BUFFER_BYTES;
-
-    /// Listens on `addr` (std's backlog), announces the bound address and echoes on every accepted
-    /// connection, all tasks on this thread; returns only on a setup error.
-    pub fn serve(addr: SocketAddr) -> io::Result<()> {
-        let listener = TcpListener::try_from(std::net::TcpListener::bind(addr)?)?;
-        super::announce(listener.local_addr()?)?;
-        let executor = LocalExecutor::new();
-        smol::block_on(executor.run(async {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => executor.spawn(echo(stream)).detach(),
-                    Err(error) => {
-                        super::accept_failed(&error);
-                        smol::Timer::after(super::ACCEPT_BACKOFF).await;
-                    }
-                }
+/// One step of a `readiness` server, on a socket that was just reported readable: reads what has
+/// arrived into `buffer` (the thread's) with the non-blocking `read`, writes it back with the
+/// non-blocking `write` as far as the socket takes it, and only on a partial write allocates the
+/// remainder. Both calls return `WouldBlock` instead of waiting; it runs in one go, so the buffer
+/// is never held across an `.await`.
+fn read_and_echo(
+    mut read: impl FnMut(&mut [u8]) -> io::Result<usize>,
+    mut write: impl FnMut(&[u8]) -> io::Result<usize>,
+    buffer: &mut [u8],
+) -> io::Result<Echoed> {
+    let n = match read(buffer) {
+        Ok(0) => return Ok(Echoed::Closed),
+        Ok(n) => n,
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(Echoed::All),
+        Err(error) => return Err(error),
+    };
+    let mut written = 0;
+    while written < n {
+        match write(&buffer[written..n]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(more) => written += more,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                return Ok(Echoed::Rest(buffer[written..n].to_vec()));
             }
-        }))
-    }
-
-    /// Writes back whatever arrives, until end of stream.
-    async fn echo(mut stream: TcpStream) {
-        let mut buf = [0u8; ECHO_BUFFER_BYTES];
-        let result: io::Result<()> = async {
-            stream.set_nodelay(true)?;
-            loop {
-                let n = stream.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                stream.write_all(&buf[..n]).await?;
-            }
-        }
-        .await;
-        if let Err(error) = result {
-            super::connection_failed(&error);
+            Err(error) => return Err(error),
         }
     }
+    Ok(Echoed::All)
 }
 
-/// The async-std server: the global runtime, one thread when `ASYNC_STD_THREAD_COUNT=1`.
-mod server_async_std {
-    use std::io;
-    use std::net::SocketAddr;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    use async_std::io::{ReadExt, WriteExt};
-    use async_std::net::{TcpListener, TcpStream};
-    use async_std::task;
-
-    use super::ECHO_BUFFER_BYTES;
-
-    /// Listens on `addr` (std's backlog), announces the bound address and runs the accept loop as
-    /// a task, so it and every connection task run on the runtime's thread while this thread waits;
-    /// returns only on a setup error.
-    pub fn serve(addr: SocketAddr) -> io::Result<()> {
-        let listener = TcpListener::from(std::net::TcpListener::bind(addr)?);
-        super::announce(listener.local_addr()?)?;
-        task::block_on(task::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
-                        // Dropping the handle detaches the task.
-                        task::spawn(echo(stream));
-                    }
-                    Err(error) => {
-                        super::accept_failed(&error);
-                        task::sleep(super::ACCEPT_BACKOFF).await;
-                    }
+    /// The bench rule "each runtime's variant uses only its own runtime's APIs" (docs/design.md),
+    /// checked on the server modules' sources: one that names another runtime fails here.
+    #[test]
+    fn each_server_module_uses_only_its_own_runtime() {
+        let modules = [
+            ("on_tokio.rs", include_str!("server/on_tokio.rs"), "tokio"),
+            ("on_smol.rs", include_str!("server/on_smol.rs"), "smol"),
+            ("on_async_std.rs", include_str!("server/on_async_std.rs"), "async_std"),
+        ];
+        let names: [(&str, &[&str]); 3] = [
+            ("tokio", &["tokio"]),
+            ("async_std", &["async_std", "async-std", "async std"]),
+            ("smol", &["smol"]),
+        ];
+        for (file, source, own) in modules {
+            let source = source.to_lowercase();
+            assert!(source.contains(own), "{file} does not use {own} at all");
+            for (runtime, spellings) in names {
+                if runtime == own {
+                    continue;
+                }
+                for spelling in spellings {
+                    assert!(
+                        !source.contains(spelling),
+                        "{file} mentions `{spelling}`: it must use only {own}'s APIs"
+                    );
                 }
             }
-        }))
+        }
     }
 
-    /// Writes back whatever arrives, until end of stream.
-    async fn echo(mut stream: TcpStream) {
-        let mut buf = [0u8; ECHO_BUFFER_BYTES];
-        let result: io::Result<()> = async {
-            stream.set_nodelay(true)?;
-            loop {
-                let n = stream.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                stream.write_all(&buf[..n]).await?;
-            }
-        }
-        .await;
-        if let Err(error) = result {
-            super::connection_failed(&error);
-        }
+    #[test]
+    fn read_and_echo_writes_back_and_keeps_only_a_partial_rest() {
+        let mut buffer = [0u8; 8];
+        let mut sent = Vec::new();
+        let step = read_and_echo(
+            |b| {
+                b[..5].copy_from_slice(b"hello");
+                Ok(5)
+            },
+            |b| {
+                sent.extend_from_slice(b);
+                Ok(b.len())
+            },
+            &mut buffer,
+        );
+        assert!(matches!(step, Ok(Echoed::All)));
+        assert_eq!(sent, b"hello");
+
+        let mut calls = 0;
+        let step = read_and_echo(
+            |b| {
+                b[..5].copy_from_slice(b"hello");
+                Ok(5)
+            },
+            |_| {
+                calls += 1;
+                if calls == 1 { Ok(2) } else { Err(io::ErrorKind::WouldBlock.into()) }
+            },
+            &mut buffer,
+        );
+        assert!(matches!(step, Ok(Echoed::Rest(rest)) if rest == b"llo"));
+        let closed = read_and_echo(|_| Ok(0), |_| unreachable!(), &mut buffer);
+        assert!(matches!(closed, Ok(Echoed::Closed)));
+        let spurious = read_and_echo(
+            |_| Err(io::ErrorKind::WouldBlock.into()),
+            |_| unreachable!(),
+            &mut buffer,
+        );
+        assert!(matches!(spurious, Ok(Echoed::All)));
     }
 }

@@ -183,8 +183,9 @@ pub struct SeriesStyle {
     marker: Marker,
 }
 
-/// The Tableau 10 palette: distinct on screen and in print.
-const PALETTE: [RGBColor; 10] = [
+/// The Tableau 10 palette, distinct on screen and in print, then two light tones of Tableau 20, so
+/// the ids of the suite (nine in the preferred order, `std` and `std-on-tokio-mt`) all differ.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -195,6 +196,8 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(174, 199, 232),
+    RGBColor(255, 187, 120),
 ];
 
 const MARKERS: [Marker; 4] = [Marker::Circle, Marker::Triangle, Marker::Square, Marker::Cross];
@@ -521,8 +524,8 @@ mod tests {
             .iter()
             .map(|r| styles.get(r).color)
             .collect();
-        assert_eq!(colors, [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[6]]);
-        assert_eq!(styles.get("std").color, PALETTE[8]);
-        assert_eq!(styles.get("zeta").color, PALETTE[9]);
+        assert_eq!(colors, [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[7]]);
+        assert_eq!(styles.get("std").color, PALETTE[9]);
+        assert_eq!(styles.get("zeta").color, PALETTE[10]);
     }
 }

@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use benches::Skipped;
 use serde::Deserialize;
 
 use crate::table::MISSING;
@@ -19,6 +20,7 @@ pub const RUNTIME_ORDER: &[&str] = &[
     "async-std",
     "smol",
     "smol-local",
+    "compio",
     "futures-local",
     // The `state_machine` group compares two ways to write the same future, not runtimes.
     "hand-written",
@@ -137,12 +139,13 @@ impl PartialOrd for Size {
     }
 }
 
-/// One workload's results: a row per size, a column per runtime.
+/// One workload's results: a row per size, a column per runtime, and notes for under the table.
 #[derive(Debug)]
 pub struct Group {
     pub name: String,
     pub runtimes: Vec<String>,
     pub rows: Vec<(Size, Vec<Option<Measurement>>)>,
+    pub notes: Vec<String>,
 }
 
 impl Group {
@@ -240,11 +243,35 @@ pub fn collect(dir: &Path) -> Result<Vec<Group>> {
                 let (_, cells) = rows.last_mut().expect("a row was just pushed");
                 cells[column] = Some(measurement);
             }
-            Group { name, runtimes, rows }
+            Group { name, runtimes, rows, notes: Vec::new() }
         })
         .collect();
     groups.sort_by(|a, b| workload_order(&a.name, &b.name));
     Ok(groups)
+}
+
+/// Applies the benches' [`Skipped`] records: in each group a record names, the skipped runtime
+/// gets an empty column (any results of an earlier run in the directory are not shown as this
+/// run's), and the reason becomes a note under the table.
+pub fn apply_skipped(groups: &mut [Group], records: &[Skipped]) {
+    for record in records {
+        let runtime = &record.runtime;
+        for group in groups.iter_mut().filter(|g| record.groups.contains(&g.name)) {
+            match group.runtimes.iter().position(|r| r == runtime) {
+                Some(column) => group.rows.iter_mut().for_each(|(_, cells)| cells[column] = None),
+                None => {
+                    let column = group
+                        .runtimes
+                        .iter()
+                        .position(|r| preferred_order(RUNTIME_ORDER, runtime, r).is_lt())
+                        .unwrap_or(group.runtimes.len());
+                    group.runtimes.insert(column, runtime.clone());
+                    group.rows.iter_mut().for_each(|(_, cells)| cells.insert(column, None));
+                }
+            }
+            group.notes.push(format!("`{runtime}` not measured: {}.", record.reason));
+        }
+    }
 }
 
 /// Collects the directories below `dir` that hold a `new/benchmark.json`, skipping criterion's
@@ -373,6 +400,7 @@ mod tests {
         let mut ids = [
             "std",
             "smol-local",
+            "compio",
             "zeta",
             "tokio-ct",
             "futures-local",
@@ -390,6 +418,7 @@ mod tests {
                 "async-std",
                 "smol",
                 "smol-local",
+                "compio",
                 "futures-local",
                 "std",
                 "std-on-tokio-mt",

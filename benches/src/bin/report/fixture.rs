@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Writes one fake benchmark the way criterion lays it out, with criterion's other files
 /// around it.
-fn write_bench(
+pub fn write_bench(
     root: &Path,
     group: &str,
     function: &str,

@@ -10,7 +10,7 @@
 //!
 //! - `report.md` (also printed on stdout): one table per workload group, a row per size (sorted
 //!   numerically), a column per runtime in a fixed order (`tokio-mt`, `tokio-ct`, `async-std`,
-//!   `smol`, `smol-local`, `futures-local`, then the others alphabetically). Each cell holds the
+//!   `smol`, `smol-local`, `compio`, `futures-local`, then the others alphabetically). Each cell holds the
 //!   median time per iteration and its ratio to the group's baseline (`tokio-mt`, or the first
 //!   column when the group has none), marked `≈` when the two medians' 95 % confidence intervals
 //!   overlap, i.e. the difference is within the noise of the measurement.
@@ -18,27 +18,38 @@
 //!   size (log x; log y when the values span over 10×), one line per runtime with its confidence
 //!   intervals, and `all.svg`, every group's chart on one grid. `report.md` links them by
 //!   relative path.
+//! - A runtime a bench skipped (compio where io_uring is unusable) leaves a `skipped-<target>.json`
+//!   in criterion's directory: its column stays empty in the groups it names, with the reason
+//!   under each table.
+//! - After the tables, the load tools' Markdown fragments from `--results` (`latency.md`,
+//!   `task_memory.md`, `c10k.md`, in that order; a line with the command for each one absent), and
+//!   their SVG charts copied beside `report.md`.
 //!
 //! The median rather than the mean: on a shared machine the occasional descheduled sample drags
+//! the mean far more than the median.
 
 mod chart;
 mod criterion;
 #[cfg(test)]
 mod fixture;
 mod format;
+mod fragments;
 mod table;
 
 use std::ffi::OsString;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 
-use crate::chart::write_charts;
-use crate::criterion::collect;
+use benches::Skipped;
+
+use crate::chart::{ALL_CHARTS, write_charts};
+use crate::criterion::{apply_skipped, collect};
+use crate::fragments::{copy_charts, render_fragments};
 use crate::table::render_markdown;
 
 /// Summarise criterion's saved estimates as Markdown tables and SVG charts.
@@ -50,13 +61,17 @@ use crate::table::render_markdown;
                   The Markdown report is also printed on stdout."
 )]
 struct Cli {
-    /// criterion's output directory [default: $CARGO_TARGET_DIR/criterion, or
-    /// <workspace>/target/criterion]
+    /// criterion's output directory [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion,
+    /// or <workspace>/target/criterion]
     #[arg(long, value_name = "DIR")]
     criterion_dir: Option<PathBuf>,
     /// where to write report.md and the SVG charts [default: <criterion-dir>/summary]
     #[arg(long = "out", value_name = "DIR")]
     out_dir: Option<PathBuf>,
+    /// where the load tools (latency, task_memory, c10k) wrote their Markdown fragments and SVG
+    /// charts [default: $CARGO_TARGET_DIR/bench-results, or <workspace>/target/bench-results]
+    #[arg(long = "results", value_name = "DIR")]
+    results_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -75,10 +90,11 @@ fn main() -> ExitCode {
         Ok(written) => {
             print!("{}", written.markdown);
             eprintln!(
-                "report: wrote {} and {} chart(s) to {}",
+                "report: wrote {} and {} chart(s) to {}, and copied {} load tool chart(s)",
                 written.report.display(),
                 written.charts,
-                options.out_dir.display()
+                options.out_dir.display(),
+                written.copied,
             );
             ExitCode::SUCCESS
         }
@@ -101,6 +117,7 @@ enum Command {
 struct Options {
     criterion_dir: PathBuf,
     out_dir: PathBuf,
+    results_dir: PathBuf,
 }
 
 /// Parses the arguments after the program name with [`Cli`]; `Err` carries clap's usage error,
@@ -112,22 +129,13 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
         Err(error) if error.kind() == ErrorKind::DisplayHelp => return Ok(Command::Help),
         Err(error) => return Err(error.to_string()),
     };
-    let criterion_dir = cli.criterion_dir.unwrap_or_else(default_criterion_dir);
+    // Where the benches write (`benches::criterion_dir`, found as criterion finds it) and the
+    // load tools' default.
+    let criterion_dir = cli.criterion_dir.unwrap_or_else(benches::criterion_dir);
     let out_dir = cli.out_dir.unwrap_or_else(|| criterion_dir.join("summary"));
-    Ok(Command::Run(Options { criterion_dir, out_dir }))
-}
-
-/// `$CARGO_TARGET_DIR/criterion` when that is set (as cargo reads it, relative to the current
-/// directory), else the workspace's `target/criterion`.
-fn default_criterion_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("criterion"),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the benches package is a directory inside the workspace")
-            .join("target")
-            .join("criterion"),
-    }
+    let results_dir =
+        cli.results_dir.unwrap_or_else(|| benches::target_dir().join("bench-results"));
+    Ok(Command::Run(Options { criterion_dir, out_dir, results_dir }))
 }
 
 /// What [`run`] wrote.
@@ -135,25 +143,37 @@ struct Written {
     markdown: String,
     report: PathBuf,
     charts: usize,
+    copied: usize,
 }
 
-/// Reads the criterion directory and writes the Markdown report and the charts.
+/// Reads the criterion directory and the benches' skip records, writes the Markdown report and
+/// the charts, then appends the load tools' fragments and copies their charts.
 fn run(options: &Options) -> Result<Written> {
-    let groups = collect(&options.criterion_dir)?;
+    let mut groups = collect(&options.criterion_dir)?;
+    let skipped = Skipped::read_all(&options.criterion_dir).with_context(|| {
+        format!("reading the skip records in {}", options.criterion_dir.display())
+    })?;
+    apply_skipped(&mut groups, &skipped);
     let out = &options.out_dir;
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let charts = write_charts(out, &groups)?;
-    let markdown = render_markdown(&groups, &charts.files);
+    let mut markdown = render_markdown(&groups, &charts.files);
+    markdown.push_str(&render_fragments(&options.results_dir)?);
+    let mut taken: Vec<&str> = charts.files.iter().flatten().map(String::as_str).collect();
+    taken.push(ALL_CHARTS);
+    let copied = copy_charts(&options.results_dir, out, &taken)?;
     let report = out.join("report.md");
     fs::write(&report, &markdown).with_context(|| format!("writing {}", report.display()))?;
-    Ok(Written { markdown, report, charts: charts.drawn })
+    Ok(Written { markdown, report, charts: charts.drawn, copied })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::chart::ALL_CHARTS;
-    use crate::fixture::fake_tree;
+    use std::path::Path;
+
+    use crate::fixture::{fake_tree, write_bench};
     use crate::table::NOISE_MARK;
 
     fn table_lines(markdown: &str, group: &str) -> Vec<String> {
@@ -168,7 +188,11 @@ mod tests {
     fn report_tables_order_ratios_and_noise_marks() {
         let tree = fake_tree();
         let out = tree.path().join("summary");
-        let options = Options { criterion_dir: tree.path().to_owned(), out_dir: out.clone() };
+        let options = Options {
+            criterion_dir: tree.path().to_owned(),
+            out_dir: out.clone(),
+            results_dir: tree.path().join("no-results"),
+        };
         let written = run(&options).expect("the report runs on a valid tree");
         let md = &written.markdown;
         assert_eq!(fs::read_to_string(out.join("report.md")).expect("report.md was written"), *md);
@@ -177,7 +201,13 @@ mod tests {
         let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
         assert_eq!(
             headings,
-            ["## spawn_many", "## file_read", "## state_machine", "## Reading the tables"]
+            [
+                "## spawn_many",
+                "## file_read",
+                "## state_machine",
+                "## Reading the tables",
+                "## Load tools"
+            ]
         );
 
         assert_eq!(
@@ -253,6 +283,95 @@ mod tests {
             .collect()
     }
 
+    /// Runs the report on `tree` with the load tools' results in `results`.
+    fn report(tree: &Path, results: &Path) -> Result<Written> {
+        let out_dir = tree.join("summary");
+        run(&Options { criterion_dir: tree.to_owned(), out_dir, results_dir: results.to_owned() })
+    }
+
+    #[test]
+    fn a_skipped_runtime_gets_an_empty_column_and_its_reason_under_the_table() {
+        let tree = fake_tree();
+        // A result of an earlier run, which the record says this run could not measure.
+        let t = r#"{"Elements":20}"#;
+        write_bench(tree.path(), "spawn_many", "compio", "20", t, (5.0, 4.0, 6.0));
+        let reason = "io_uring is unusable: io_uring_setup failed: Operation not permitted \
+                      (os error 1)";
+        let record = Skipped {
+            runtime: "compio".into(),
+            reason: reason.into(),
+            groups: vec!["spawn_many".into(), "file_read".into(), "not_run".into()],
+        };
+        Skipped::record(tree.path(), "runtimes", Some(&record)).expect("writing the record");
+        let md = report(tree.path(), &tree.path().join("none")).expect("the report runs").markdown;
+
+        let spawn = table_lines(&md, "spawn_many");
+        assert_eq!(
+            spawn[0],
+            "| size | tokio-mt | tokio-ct | async-std | smol | compio | std | zeta |"
+        );
+        assert!(
+            spawn[2].starts_with("| 20 | 1.00 µs | 2.00 µs (2.00×) | – | 1.05 µs (≈1.05×) | – |")
+        );
+        assert_eq!(table_lines(&md, "file_read")[0], "| size | tokio-mt | compio | std |");
+        // The groups the record does not name keep their columns.
+        assert_eq!(table_lines(&md, "state_machine")[0], "| size | hand-written | async-fn |");
+        let note = format!("\n`compio` not measured: {reason}.\n");
+        assert_eq!(md.matches(&note).count(), 2, "{md}");
+        let section = |group: &str| md.split("\n## ").find(|s| s.starts_with(group)).unwrap();
+        assert!(section("spawn_many").contains(&note));
+        assert!(section("file_read").contains(&note));
+    }
+
+    #[test]
+    fn load_tool_fragments_follow_the_tables_and_their_charts_are_copied() {
+        let tree = fake_tree();
+        let results = tree.path().join("bench-results");
+        fs::create_dir_all(&results).expect("creating the results dir");
+        let latency = "### Latency at a fixed rate\n\n| rate | p99 |\n|---:|---:|\n| 1000 | 1 ms |\n\n\
+                       ![p99](latency-p99-64.svg)\n";
+        fs::write(results.join("latency.md"), latency).expect("writing latency.md");
+        fs::write(results.join("c10k.md"), "### C10K at the descriptor limit\n\nheld: 10000\n")
+            .expect("writing c10k.md");
+        fs::write(results.join("latency-p99-64.svg"), "<svg>p99</svg>").expect("writing an svg");
+        fs::write(results.join("latency.json"), "{}").expect("writing a json");
+
+        let written = report(tree.path(), &results).expect("the report runs");
+        let md = &written.markdown;
+        let tools = md.split("\n## Load tools\n").nth(1).expect("a load tools section");
+        assert!(md.find("## Reading the tables") < md.find("## Load tools"));
+        let headings: Vec<&str> = tools.lines().filter(|l| l.starts_with('#')).collect();
+        assert_eq!(headings, ["### Latency at a fixed rate", "### C10K at the descriptor limit"]);
+        assert!(tools.contains(latency.trim()));
+        assert!(tools.contains(
+            "`task_memory.md`: not there; `cargo run --release -p benches --bin task_memory` \
+             writes it."
+        ));
+        // In order: latency, then the absent task_memory's line, then c10k.
+        let at = |text: &str| tools.find(text).expect(text);
+        assert!(
+            at("### Latency") < at("`task_memory.md`") && at("`task_memory.md`") < at("### C10K")
+        );
+
+        let out = tree.path().join("summary");
+        assert_eq!(written.copied, 1);
+        let copied =
+            fs::read_to_string(out.join("latency-p99-64.svg")).expect("the svg was copied");
+        assert_eq!(copied, "<svg>p99</svg>");
+        assert!(!out.join("latency.json").exists(), "only the charts are copied");
+
+        // Without the results directory, every fragment has its line.
+        let md = report(tree.path(), &tree.path().join("none")).expect("the report runs").markdown;
+        for (file, command) in crate::fragments::FRAGMENTS {
+            assert!(md.contains(&format!("`{file}`: not there; `{command}` writes it.")), "{md}");
+        }
+
+        // A chart named like one of the report's own is refused, not overwritten.
+        fs::write(results.join("spawn_many.svg"), "<svg/>").expect("writing a clashing svg");
+        let error = report(tree.path(), &results).err().expect("a clash is an error");
+        assert!(format!("{error:#}").contains("spawn_many.svg"), "{error:#}");
+    }
+
     #[test]
     fn arguments() {
         let args = |list: &[&str]| parse_args(list.iter().map(OsString::from));
@@ -262,20 +381,29 @@ mod tests {
             Ok(Command::Run(Options {
                 criterion_dir: PathBuf::from("/c"),
                 out_dir: PathBuf::from("/o"),
+                results_dir: benches::target_dir().join("bench-results"),
             }))
         );
         assert_eq!(
-            args(&["--criterion-dir=/c"]),
+            args(&["--criterion-dir=/c", "--results", "/r"]),
             Ok(Command::Run(Options {
                 criterion_dir: PathBuf::from("/c"),
                 out_dir: PathBuf::from("/c/summary"),
+                results_dir: PathBuf::from("/r"),
             }))
         );
+        assert!(args(&["--results"]).is_err());
         assert!(args(&["--out"]).is_err());
         assert!(args(&["--frobnicate"]).is_err());
-        match args(&[]) {
-            Ok(Command::Run(options)) => assert!(options.criterion_dir.ends_with("criterion")),
-            other => panic!("no arguments should run with the defaults, got {other:?}"),
-        }
+        // The defaults are where the benches and the load tools write.
+        let criterion_dir = benches::criterion_dir();
+        assert_eq!(
+            args(&[]),
+            Ok(Command::Run(Options {
+                out_dir: criterion_dir.join("summary"),
+                criterion_dir,
+                results_dir: benches::target_dir().join("bench-results"),
+            }))
+        );
     }
 }

@@ -31,7 +31,8 @@ pub fn render_markdown(groups: &[Group], charts: &[Option<String>]) -> String {
         "\n## Reading the tables\n\n\
          - `{NOISE_MARK}` before a ratio: the 95 % confidence intervals of this median and of the \
          baseline's median overlap, so the difference is within the noise of the measurement.\n\
-         - `{MISSING}`: no result for that runtime at that size.\n\
+         - `{MISSING}`: no result for that runtime at that size (a note under the table says \
+         why a whole runtime is missing).\n\
          - Ratios are to `{BASELINE}` at the same size (below 1× is faster), unless a group's \
          caption names another baseline; the baseline's own cells carry no ratio.\n\
          - The charts plot the cost per item (the median divided by the elements one iteration \
@@ -77,6 +78,9 @@ fn render_group(md: &mut String, group: &Group, chart: Option<&str>) {
             let _ = write!(md, " {text} |");
         }
         md.push('\n');
+    }
+    for note in &group.notes {
+        let _ = write!(md, "\n{}\n", escape(note));
     }
     if let Some(chart) = chart {
         let _ = write!(
